@@ -1,0 +1,44 @@
+// Package store is ward's encrypted local store: secrets, their versions
+// and metadata, and the audit log, in one bbolt file per store under
+// $XDG_DATA_HOME/ward (or $WARD_HOME).
+//
+// # Format (version 1)
+//
+// The file is a bbolt database with these buckets:
+//
+//	ward      header, plain: format, id, identity mode, key envelope, created;
+//	          sealed: recipients, audit-head
+//	index     lookup key -> sealed Head (path, kind, status, times): listing
+//	secrets   lookup key -> sealed Secret (metadata, version list)
+//	versions  lookup key || u32 version -> sealed field values
+//	audit     u64 sequence -> MAC || sealed Entry
+//	journal   reserved for staged rotations
+//
+// A lookup key is the first 16 bytes of HMAC-SHA-256(index key, path), so
+// neither paths nor metadata appear in plain text. Every sealed value is
+// XChaCha20-Poly1305 under the record key with associated data naming the
+// store id, the bucket and the lookup key (and version, or sequence), so a
+// record moved, swapped or replayed fails to open. The keys are derived from
+// the data key, which the envelope wraps to each recipient (see package
+// crypto).
+//
+// The format version is read first; a newer version is refused with
+// ErrUnsupported rather than guessed at.
+//
+// # Transactions and locking
+//
+// A Store holds no open file between calls: each operation opens the bbolt
+// file, runs one transaction, commits with fsync and closes it. So a TUI
+// left open never blocks a script, two writers serialise on the file lock,
+// and what an operation returned as done survives a crash. A lock held
+// longer than Store.LockTimeout gives ErrLocked.
+//
+// Every retrieval of values (Get) and every change appends an audit entry
+// in the same transaction as the action: no entry, no value.
+//
+// # Errors
+//
+// Errors wrap ErrNotFound, ErrExists, ErrNoStore, ErrLocked, ErrCorrupt
+// (as *CorruptError or *AuditError, naming the file and the record by its
+// lookup key, never by path or value), ErrWrongKey and ErrUnsupported.
+package store

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration that reads and writes human units, including
+// days and weeks ("90d", "2w", "12h"), as rotation intervals are spoken of.
+type Duration time.Duration
+
+// ParseDuration parses "90d", "2w", "36h", "1h30m" or "0".
+func ParseDuration(s string) (Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	var unit time.Duration
+	switch {
+	case strings.HasSuffix(s, "d"):
+		unit = 24 * time.Hour
+	case strings.HasSuffix(s, "w"):
+		unit = 7 * 24 * time.Hour
+	case strings.HasSuffix(s, "y"):
+		unit = 365 * 24 * time.Hour
+	}
+	if unit != 0 {
+		n, err := strconv.ParseUint(s[:len(s)-1], 10, 32)
+		if err != nil || n == 0 || n > 100*365 {
+			return 0, fmt.Errorf("bad duration %q: want a whole number of days, weeks or years", s)
+		}
+		return Duration(time.Duration(n) * unit), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q: want e.g. 90d, 2w, 36h", s)
+	}
+	return Duration(d), nil
+}
+
+// String prints the largest whole unit that fits.
+func (d Duration) String() string {
+	t := time.Duration(d)
+	switch {
+	case t == 0:
+		return "0"
+	case t%(7*24*time.Hour) == 0:
+		return strconv.FormatInt(int64(t/(7*24*time.Hour)), 10) + "w"
+	case t%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(t/(24*time.Hour)), 10) + "d"
+	default:
+		return t.String()
+	}
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a string written by MarshalJSON.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

@@ -1,0 +1,34 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors callers branch on with errors.Is.
+var (
+	ErrNotFound       = errors.New("not found")
+	ErrExists         = errors.New("already exists")
+	ErrNoStore        = errors.New("no such store")
+	ErrLocked         = errors.New("store is locked by another process")
+	ErrCorrupt        = errors.New("store is damaged")
+	ErrWrongKey       = errors.New("wrong key")
+	ErrAmbiguousField = errors.New("ambiguous field")
+	ErrRetired        = errors.New("secret is retired")
+	ErrUnsupported    = errors.New("unsupported store format")
+)
+
+// CorruptError names what is damaged and where: the store file, and the
+// bucket and record (by number or keyed hash, never by path: a damaged
+// record's path cannot be read).
+type CorruptError struct {
+	File   string
+	Where  string // e.g. "record 3f9a…", "audit entry 42", "header"
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("store %s is damaged: %s: %s", e.File, e.Where, e.Reason)
+}
+
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"time"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// Kind says what sort of credential a secret is.
+type Kind string
+
+// The kinds ward knows. Unknown kinds read from a newer store are kept as
+// they are.
+const (
+	KindGeneric     Kind = "generic"
+	KindPassword    Kind = "password"
+	KindAPIKey      Kind = "api-key"
+	KindToken       Kind = "token"
+	KindSSHKey      Kind = "ssh-key"
+	KindTLSCert     Kind = "tls-cert"
+	KindOAuthClient Kind = "oauth-client"
+	KindSigningKey  Kind = "signing-key"
+)
+
+// Kinds lists every kind in display order.
+var Kinds = []Kind{KindGeneric, KindPassword, KindAPIKey, KindToken, KindSSHKey, KindTLSCert, KindOAuthClient, KindSigningKey}
+
+// Status is where a secret is in its life.
+type Status string
+
+// The statuses.
+const (
+	StatusActive      Status = "active"
+	StatusPending     Status = "pending"
+	StatusCompromised Status = "compromised"
+	StatusRetired     Status = "retired"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{StatusActive, StatusPending, StatusCompromised, StatusRetired}
+
+// Meta is what ward knows about a secret besides its values.
+type Meta struct {
+	Kind        Kind     `json:"kind,omitempty"`
+	Owner       string   `json:"owner,omitempty"`
+	Tags        []string `json:"tags,omitempty"`
+	Description string   `json:"description,omitempty"`
+	// Usage lists where the secret is consumed: "ci:github/acme/api",
+	// "k8s:prod/payments", "host:bastion-1".
+	Usage []string `json:"usage,omitempty"`
+	// RotateEvery is the rotation interval; zero means no policy.
+	RotateEvery Duration          `json:"rotate_every,omitempty"`
+	Rotator     string            `json:"rotator,omitempty"`
+	RotatorArgs map[string]string `json:"rotator_args,omitempty"`
+	// Expires is when the credential stops working (a certificate's
+	// NotAfter, a token's expiry); zero means unknown or never.
+	Expires time.Time `json:"expires,omitzero"`
+	Status  Status    `json:"status,omitempty"`
+}
+
+// VersionInfo describes one version without its values.
+type VersionInfo struct {
+	N       int       `json:"n"`
+	Created time.Time `json:"created"`
+	Author  string    `json:"author,omitempty"` // user@host
+	Action  string    `json:"action,omitempty"` // set, gen, rollback, rotate, import, sync...
+	Fields  []string  `json:"fields"`
+	// Purged is set when the version's values were dropped by the
+	// retention limit; its description stays for the history.
+	Purged bool `json:"purged,omitempty"`
+}
+
+// Secret is a secret's metadata and version list. Its values live in
+// versions and are read with Store.Get.
+type Secret struct {
+	Path     string        `json:"path"`
+	Meta     Meta          `json:"meta"`
+	Current  int           `json:"current"`
+	Versions []VersionInfo `json:"versions"`
+	Created  time.Time     `json:"created"`
+	Updated  time.Time     `json:"updated"`
+	Rotated  time.Time     `json:"rotated,omitzero"`
+}
+
+// Version returns the description of version n, or false.
+func (s *Secret) Version(n int) (VersionInfo, bool) {
+	for _, v := range s.Versions {
+		if v.N == n {
+			return v, true
+		}
+	}
+	return VersionInfo{}, false
+}
+
+// RotationDue returns when the secret is next due for rotation, or the zero
+// time if it has no rotation interval.
+func (s *Secret) RotationDue() time.Time {
+	if s.Meta.RotateEvery <= 0 {
+		return time.Time{}
+	}
+	last := s.Rotated
+	if last.IsZero() {
+		last = s.Created
+	}
+	return last.Add(time.Duration(s.Meta.RotateEvery))
+}
+
+// Head is the summary of a secret kept in the index: enough to list, filter
+// and build the dashboard without opening every full record.
+type Head struct {
+	Path      string
+	Kind      Kind
+	Status    Status
+	Owner     string
+	Current   int
+	Updated   time.Time
+	Expires   time.Time
+	RotateDue time.Time
+}
+
+// HeadOf summarises s.
+func HeadOf(s *Secret) Head {
+	return Head{
+		Path:      s.Path,
+		Kind:      s.Meta.Kind,
+		Status:    s.Meta.Status,
+		Owner:     s.Meta.Owner,
+		Current:   s.Current,
+		Updated:   s.Updated,
+		Expires:   s.Meta.Expires,
+		RotateDue: s.RotationDue(),
+	}
+}
+
+// Fields is one version's values, by field name.
+type Fields map[string]wcrypto.Secret
+
+// Names returns the field names in sorted order.
+func (f Fields) Names() []string {
+	names := make([]string, 0, len(f))
+	for k := range f {
+		names = append(names, k)
+	}
+	sortStrings(names)
+	return names
+}

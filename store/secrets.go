@@ -1,0 +1,553 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// MaxFieldSize bounds one value (KV v2 entries are usually far smaller;
+// certificate chains and SSH keys fit easily).
+const MaxFieldSize = 1 << 20
+
+func versionKey(lk []byte, n int) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte(nil), lk...), uint32(n))
+}
+
+// versionRecord is a version's sealed payload.
+type versionRecord struct {
+	Fields map[string]string `json:"fields"`
+}
+
+func (s *Store) readSecret(tx *bolt.Tx, path string) (*Secret, []byte, error) {
+	lk := s.lookupKey(path)
+	raw := tx.Bucket(bktSecrets).Get(lk)
+	if raw == nil {
+		return nil, lk, fmt.Errorf("secret %s: %w", path, ErrNotFound)
+	}
+	sc, err := s.decodeSecret(lk, raw)
+	if err != nil {
+		return nil, lk, err
+	}
+	if sc.Path != path {
+		return nil, lk, &CorruptError{File: s.File, Where: "record " + shortHash(lk), Reason: "filed under another path"}
+	}
+	return sc, lk, nil
+}
+
+func (s *Store) decodeSecret(lk, raw []byte) (*Secret, error) {
+	pt, err := s.unseal(raw, "record "+shortHash(lk), "secret", string(lk))
+	if err != nil {
+		return nil, err
+	}
+	var sc Secret
+	if err := json.Unmarshal(pt, &sc); err != nil || sc.Path == "" {
+		return nil, &CorruptError{File: s.File, Where: "record " + shortHash(lk), Reason: "malformed"}
+	}
+	return &sc, nil
+}
+
+func (s *Store) writeSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
+	raw, err := json.Marshal(sc)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bktSecrets).Put(lk, s.seal(raw, "secret", string(lk))); err != nil {
+		return err
+	}
+	return tx.Bucket(bktIndex).Put(lk, s.seal(encodeHead(HeadOf(sc)), "index", string(lk)))
+}
+
+func (s *Store) readVersion(tx *bolt.Tx, lk []byte, path string, n int) ([]byte, error) {
+	vk := versionKey(lk, n)
+	raw := tx.Bucket(bktVersions).Get(vk)
+	if raw == nil {
+		return nil, &CorruptError{File: s.File, Where: fmt.Sprintf("record %s version %d", shortHash(lk), n), Reason: "values missing"}
+	}
+	return s.unseal(raw, fmt.Sprintf("record %s version %d", shortHash(lk), n), "version", string(vk))
+}
+
+func (s *Store) readFields(tx *bolt.Tx, lk []byte, sc *Secret, n int) (Fields, error) {
+	v, ok := sc.Version(n)
+	if !ok {
+		return nil, fmt.Errorf("secret %s has no version %d (versions 1 to %d): %w", sc.Path, n, sc.Current, ErrNotFound)
+	}
+	if v.Purged {
+		return nil, fmt.Errorf("secret %s version %d: values dropped by the retention limit: %w", sc.Path, n, ErrNotFound)
+	}
+	pt, err := s.readVersion(tx, lk, sc.Path, n)
+	if err != nil {
+		return nil, err
+	}
+	var rec versionRecord
+	if err := json.Unmarshal(pt, &rec); err != nil {
+		return nil, &CorruptError{File: s.File, Where: fmt.Sprintf("record %s version %d", shortHash(lk), n), Reason: "malformed"}
+	}
+	f := make(Fields, len(rec.Fields))
+	for k, v := range rec.Fields {
+		f[k] = wcrypto.NewSecret(v)
+	}
+	return f, nil
+}
+
+func checkFields(f Fields) error {
+	if len(f) == 0 {
+		return errors.New("no fields to set")
+	}
+	for name, v := range f {
+		if _, err := CleanField(name); err != nil {
+			return err
+		}
+		if v.Len() > MaxFieldSize {
+			return fmt.Errorf("field %q is larger than %d bytes", name, MaxFieldSize)
+		}
+	}
+	return nil
+}
+
+// addVersion writes fields as the next version of sc and applies the
+// retention limit.
+func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action string) (VersionInfo, error) {
+	now := s.Now()
+	n := 1
+	if len(sc.Versions) > 0 {
+		n = sc.Versions[len(sc.Versions)-1].N + 1
+	}
+	rec := versionRecord{Fields: make(map[string]string, len(f))}
+	for k, v := range f {
+		rec.Fields[k] = v.Reveal()
+	}
+	pt, err := json.Marshal(rec)
+	if err != nil {
+		return VersionInfo{}, err
+	}
+	vk := versionKey(lk, n)
+	if err := tx.Bucket(bktVersions).Put(vk, s.seal(pt, "version", string(vk))); err != nil {
+		return VersionInfo{}, err
+	}
+	vi := VersionInfo{N: n, Created: now, Author: s.Actor, Action: action, Fields: f.Names()}
+	sc.Versions = append(sc.Versions, vi)
+	sc.Current = n
+	sc.Updated = now
+	if sc.Created.IsZero() {
+		sc.Created = now
+	}
+	keep := s.KeepVersions
+	if keep < 1 {
+		keep = DefaultKeepVersions
+	}
+	live := 0
+	for i := len(sc.Versions) - 1; i >= 0; i-- {
+		v := &sc.Versions[i]
+		if v.Purged {
+			continue
+		}
+		live++
+		if live > keep {
+			if err := tx.Bucket(bktVersions).Delete(versionKey(lk, v.N)); err != nil {
+				return VersionInfo{}, err
+			}
+			v.Purged = true
+		}
+	}
+	return vi, nil
+}
+
+// SetOptions shape a Set.
+type SetOptions struct {
+	// Merge keeps the current version's other fields; otherwise the new
+	// version has exactly the given fields.
+	Merge bool
+	// Action is recorded in the version and the audit log ("set", "gen",
+	// "import", …); empty means "set".
+	Action string
+	// Meta, for a new secret, is its initial metadata.
+	Meta *Meta
+	// CreateOnly fails with ErrExists if the secret exists.
+	CreateOnly bool
+}
+
+// Set writes a new version of the secret at path, creating the secret if
+// needed. A retired secret comes back to active.
+func (s *Store) Set(ctx context.Context, path string, f Fields, o SetOptions) (VersionInfo, error) {
+	if s.keys == nil {
+		return VersionInfo{}, errNotUnlocked
+	}
+	path, err := CleanPath(path)
+	if err != nil {
+		return VersionInfo{}, err
+	}
+	if err := checkFields(f); err != nil {
+		return VersionInfo{}, fmt.Errorf("set %s: %w", path, err)
+	}
+	if o.Action == "" {
+		o.Action = "set"
+	}
+	var vi VersionInfo
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		sc, lk, err := s.readSecret(tx, path)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			sc = &Secret{Path: path, Meta: Meta{Kind: KindGeneric, Status: StatusActive}}
+			if o.Meta != nil {
+				sc.Meta = *o.Meta
+				if sc.Meta.Status == "" {
+					sc.Meta.Status = StatusActive
+				}
+				if sc.Meta.Kind == "" {
+					sc.Meta.Kind = KindGeneric
+				}
+			}
+		case err != nil:
+			return err
+		case o.CreateOnly:
+			return fmt.Errorf("secret %s: %w", path, ErrExists)
+		}
+		nf := f
+		if o.Merge && sc.Current > 0 {
+			cur, err := s.readFields(tx, lk, sc, sc.Current)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			nf = make(Fields, len(cur)+len(f))
+			for k, v := range cur {
+				nf[k] = v
+			}
+			for k, v := range f {
+				nf[k] = v
+			}
+		}
+		if sc.Meta.Status == StatusRetired {
+			sc.Meta.Status = StatusActive
+		}
+		if vi, err = s.addVersion(tx, lk, sc, nf, o.Action); err != nil {
+			return err
+		}
+		if err := s.writeSecret(tx, lk, sc); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, Entry{Action: o.Action, Path: path, Version: vi.N, Detail: "fields: " + strings.Join(vi.Fields, ",")})
+	})
+	return vi, err
+}
+
+// GetOptions shape a Get.
+type GetOptions struct {
+	Version int    // 0 for the current version
+	Action  string // audit action: get, reveal, copy, export...; empty: "get"
+	Field   string // the field revealed, for the audit log; empty: all
+}
+
+// Get returns a secret and the values of one version, and records the
+// retrieval in the audit log in the same transaction: if the entry cannot
+// be written, no value is returned.
+func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fields, error) {
+	if s.keys == nil {
+		return nil, nil, errNotUnlocked
+	}
+	path, err := CleanPath(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.Action == "" {
+		o.Action = "get"
+	}
+	var sc *Secret
+	var f Fields
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		var lk []byte
+		var err error
+		sc, lk, err = s.readSecret(tx, path)
+		if err != nil {
+			return err
+		}
+		n := o.Version
+		if n == 0 {
+			n = sc.Current
+		}
+		if f, err = s.readFields(tx, lk, sc, n); err != nil {
+			return err
+		}
+		if o.Field != "" {
+			if _, ok := f[o.Field]; !ok {
+				return fmt.Errorf("secret %s has no field %q (fields: %s): %w", path, o.Field, strings.Join(f.Names(), ", "), ErrNotFound)
+			}
+		}
+		return s.appendAudit(tx, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc, f, nil
+}
+
+// Show returns a secret's metadata and history, no values. It is not
+// audited: it reveals nothing a listing does not.
+func (s *Store) Show(ctx context.Context, path string) (*Secret, error) {
+	if s.keys == nil {
+		return nil, errNotUnlocked
+	}
+	path, err := CleanPath(path)
+	if err != nil {
+		return nil, err
+	}
+	var sc *Secret
+	err = s.view(ctx, func(tx *bolt.Tx) (err error) {
+		sc, _, err = s.readSecret(tx, path)
+		return err
+	})
+	return sc, err
+}
+
+// Exists reports whether a secret is at path.
+func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
+	_, err := s.Show(ctx, path)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// List returns the heads of every secret whose path starts with prefix
+// (a folder "prod/" or any string), sorted by path.
+func (s *Store) List(ctx context.Context, prefix string) ([]Head, error) {
+	if s.keys == nil {
+		return nil, errNotUnlocked
+	}
+	var out []Head
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bktIndex)
+		out = make([]Head, 0, b.Stats().KeyN)
+		return b.ForEach(func(k, v []byte) error {
+			pt, err := s.unseal(v, "index entry "+shortHash(k), "index", string(k))
+			if err != nil {
+				return err
+			}
+			h, err := decodeHead(pt)
+			if err != nil {
+				return &CorruptError{File: s.File, Where: "index entry " + shortHash(k), Reason: err.Error()}
+			}
+			if strings.HasPrefix(h.Path, prefix) {
+				out = append(out, h)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Head) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// allSecrets reads every full record, for re-keying and doctor.
+func (s *Store) allSecrets(tx *bolt.Tx) ([]*Secret, error) {
+	var out []*Secret
+	err := tx.Bucket(bktSecrets).ForEach(func(k, v []byte) error {
+		sc, err := s.decodeSecret(k, v)
+		if err != nil {
+			return err
+		}
+		out = append(out, sc)
+		return nil
+	})
+	return out, err
+}
+
+// change loads a secret, lets fn change it, writes it back and audits.
+func (s *Store) change(ctx context.Context, path string, entry Entry, fn func(tx *bolt.Tx, lk []byte, sc *Secret) error) (*Secret, error) {
+	if s.keys == nil {
+		return nil, errNotUnlocked
+	}
+	path, err := CleanPath(path)
+	if err != nil {
+		return nil, err
+	}
+	var sc *Secret
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		var lk []byte
+		var err error
+		if sc, lk, err = s.readSecret(tx, path); err != nil {
+			return err
+		}
+		if err := fn(tx, lk, sc); err != nil {
+			return err
+		}
+		if err := s.writeSecret(tx, lk, sc); err != nil {
+			return err
+		}
+		entry.Path = path
+		if entry.Version == 0 {
+			entry.Version = sc.Current
+		}
+		return s.appendAudit(tx, entry)
+	})
+	return sc, err
+}
+
+// SetMeta changes a secret's metadata through fn.
+func (s *Store) SetMeta(ctx context.Context, path string, fn func(*Meta) error) (*Secret, error) {
+	return s.change(ctx, path, Entry{Action: "meta"}, func(_ *bolt.Tx, _ []byte, sc *Secret) error {
+		m := sc.Meta
+		m.Tags = slices.Clone(m.Tags)
+		m.Usage = slices.Clone(m.Usage)
+		if err := fn(&m); err != nil {
+			return err
+		}
+		sc.Meta = m
+		sc.Updated = s.Now()
+		return nil
+	})
+}
+
+// Retire marks a secret retired. Its versions are kept; Set brings it back.
+func (s *Store) Retire(ctx context.Context, path string) (*Secret, error) {
+	return s.change(ctx, path, Entry{Action: "retire"}, func(_ *bolt.Tx, _ []byte, sc *Secret) error {
+		if sc.Meta.Status == StatusRetired {
+			return fmt.Errorf("secret %s: %w already", sc.Path, ErrRetired)
+		}
+		sc.Meta.Status = StatusRetired
+		sc.Updated = s.Now()
+		return nil
+	})
+}
+
+// Rollback writes a new version equal to version n.
+func (s *Store) Rollback(ctx context.Context, path string, n int) (VersionInfo, error) {
+	var vi VersionInfo
+	_, err := s.change(ctx, path, Entry{Action: "rollback"}, func(tx *bolt.Tx, lk []byte, sc *Secret) error {
+		f, err := s.readFields(tx, lk, sc, n)
+		if err != nil {
+			return err
+		}
+		vi, err = s.addVersion(tx, lk, sc, f, fmt.Sprintf("rollback to %d", n))
+		return err
+	})
+	return vi, err
+}
+
+// MarkRotated records that the current version is a rotation.
+func (s *Store) MarkRotated(ctx context.Context, path string) error {
+	_, err := s.change(ctx, path, Entry{Action: "rotated"}, func(_ *bolt.Tx, _ []byte, sc *Secret) error {
+		sc.Rotated = s.Now()
+		return nil
+	})
+	return err
+}
+
+// Purge removes a secret and every version of it for good.
+func (s *Store) Purge(ctx context.Context, path string) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	path, err := CleanPath(path)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		sc, lk, err := s.readSecret(tx, path)
+		if err != nil {
+			return err
+		}
+		if err := s.deleteSecret(tx, lk, sc); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, Entry{Action: "purge", Path: path, Detail: fmt.Sprintf("%d versions", len(sc.Versions))})
+	})
+}
+
+func (s *Store) deleteSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
+	for _, v := range sc.Versions {
+		if err := tx.Bucket(bktVersions).Delete(versionKey(lk, v.N)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bktSecrets).Delete(lk); err != nil {
+		return err
+	}
+	return tx.Bucket(bktIndex).Delete(lk)
+}
+
+// Copy makes dst a new secret with src's metadata and current values (one
+// version; history stays with src). Move also removes src. dst must not
+// exist.
+func (s *Store) Copy(ctx context.Context, src, dst string) error { return s.copyOrMove(ctx, src, dst, false) }
+
+// Move renames src to dst, with all its versions and history.
+func (s *Store) Move(ctx context.Context, src, dst string) error { return s.copyOrMove(ctx, src, dst, true) }
+
+func (s *Store) copyOrMove(ctx context.Context, src, dst string, move bool) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	src, err := CleanPath(src)
+	if err != nil {
+		return err
+	}
+	if dst, err = CleanPath(dst); err != nil {
+		return err
+	}
+	if src == dst {
+		return fmt.Errorf("source and destination are both %s", src)
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		sc, slk, err := s.readSecret(tx, src)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.readSecret(tx, dst); err == nil {
+			return fmt.Errorf("secret %s: %w", dst, ErrExists)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		dlk := s.lookupKey(dst)
+		ns := *sc
+		ns.Path = dst
+		action := "cp"
+		if move {
+			action = "mv"
+			// Every live version moves, resealed for its new place.
+			for _, v := range sc.Versions {
+				if v.Purged {
+					continue
+				}
+				pt, err := s.readVersion(tx, slk, src, v.N)
+				if err != nil {
+					return err
+				}
+				vk := versionKey(dlk, v.N)
+				if err := tx.Bucket(bktVersions).Put(vk, s.seal(pt, "version", string(vk))); err != nil {
+					return err
+				}
+			}
+			if err := s.deleteSecret(tx, slk, sc); err != nil {
+				return err
+			}
+		} else {
+			f, err := s.readFields(tx, slk, sc, sc.Current)
+			if err != nil {
+				return err
+			}
+			ns.Versions = nil
+			ns.Current = 0
+			ns.Created = s.Now()
+			ns.Rotated = sc.Rotated
+			if _, err := s.addVersion(tx, dlk, &ns, f, "cp from "+src); err != nil {
+				return err
+			}
+		}
+		ns.Updated = s.Now()
+		if err := s.writeSecret(tx, dlk, &ns); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, Entry{Action: action, Path: dst, Version: ns.Current, Detail: "from " + src})
+	})
+}

@@ -1,0 +1,459 @@
+package store
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// FormatVersion is the store format this build reads and writes.
+const FormatVersion = 1
+
+// DefaultName is the store used when none is named.
+const DefaultName = "default"
+
+// DefaultKeepVersions is how many versions of a secret keep their values.
+const DefaultKeepVersions = 20
+
+// Bucket and key names. They are part of the format.
+var (
+	bktHeader   = []byte("ward")
+	bktIndex    = []byte("index")
+	bktSecrets  = []byte("secrets")
+	bktVersions = []byte("versions")
+	bktAudit    = []byte("audit")
+	bktJournal  = []byte("journal")
+
+	keyFormat     = []byte("format")
+	keyID         = []byte("id")
+	keyIdentity   = []byte("identity")
+	keyEnvelope   = []byte("envelope")
+	keyRecipients = []byte("recipients")
+	keyAuditHead  = []byte("audit-head")
+	keyCreated    = []byte("created")
+)
+
+// IdentityMode says where a store's own identity lives.
+type IdentityMode string
+
+// The identity modes.
+const (
+	// IdentityKeyring: in the OS keyring, under service "ward" and user
+	// "store:<id>".
+	IdentityKeyring IdentityMode = "keyring"
+	// IdentityFile: in <store>.identity.age beside the store, encrypted
+	// with a passphrase.
+	IdentityFile IdentityMode = "file"
+	// IdentityExternal: the operator supplies it (--identity FILE).
+	IdentityExternal IdentityMode = "external"
+)
+
+// Dir returns the directory stores live in: $WARD_HOME if set, else
+// $XDG_DATA_HOME/ward, else ~/.local/share/ward.
+func Dir() (string, error) {
+	if d := os.Getenv("WARD_HOME"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "ward"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find store directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "ward"), nil
+}
+
+// CheckName checks a store name.
+func CheckName(name string) error {
+	if name == "" || len(name) > 64 || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("bad store name %q: 1 to 64 letters, digits, - or _", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return fmt.Errorf("bad store name %q: 1 to 64 letters, digits, - or _", name)
+		}
+	}
+	return nil
+}
+
+// FileFor returns the file of the store called name.
+func FileFor(name string) (string, error) {
+	if err := CheckName(name); err != nil {
+		return "", err
+	}
+	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name+".ward"), nil
+}
+
+// IdentityFileFor returns where a store file keeps its passphrase-protected
+// identity in IdentityFile mode.
+func IdentityFileFor(file string) string {
+	return strings.TrimSuffix(file, ".ward") + ".identity.age"
+}
+
+// Names lists the stores in Dir.
+func Names() ([]string, error) {
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".ward"); ok && !e.IsDir() && CheckName(n) == nil {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// Store is an open store. Opening reads the header only; the bbolt file is
+// opened again for each transaction and closed after it, so that no process
+// holds the file lock while it waits for a person (the TUI open in one
+// terminal never blocks `ward get` in another).
+type Store struct {
+	File string
+	Name string
+
+	id       string
+	mode     IdentityMode
+	envelope []byte
+	keys     *wcrypto.Keys
+
+	// LockTimeout is how long a transaction waits for another process's
+	// lock before failing with ErrLocked.
+	LockTimeout time.Duration
+	// Actor is recorded in history and the audit log ("user@host").
+	Actor string
+	// KeepVersions bounds the versions that keep values.
+	KeepVersions int
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// ID returns the store's random identifier.
+func (s *Store) ID() string { return s.id }
+
+// Mode returns where the store's own identity lives.
+func (s *Store) Mode() IdentityMode { return s.mode }
+
+// Unlocked reports whether the store's keys are available.
+func (s *Store) Unlocked() bool { return s.keys != nil }
+
+// KeyringUser is the keyring account under which the store's identity is
+// kept.
+func (s *Store) KeyringUser() string { return "store:" + s.id }
+
+// DefaultActor returns "user@host" for this process.
+func DefaultActor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return name + "@" + host
+}
+
+func newStore(file string) *Store {
+	return &Store{
+		File:         file,
+		Name:         strings.TrimSuffix(filepath.Base(file), ".ward"),
+		LockTimeout:  10 * time.Second,
+		Actor:        DefaultActor(),
+		KeepVersions: DefaultKeepVersions,
+		Now:          func() time.Time { return time.Now().UTC() },
+	}
+}
+
+// CreateOptions configure a new store.
+type CreateOptions struct {
+	Mode IdentityMode
+	// Recipients the data key is wrapped to: the store's own identity's
+	// recipient first, then any recovery or team recipients.
+	Recipients []string
+	// ID is the store's identifier (32 hex digits); empty for a random one.
+	ID string
+}
+
+// Create makes a new store file, unlocked with a fresh data key. It fails
+// with an error wrapping ErrExists if the file exists.
+func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
+	if len(o.Recipients) == 0 {
+		return nil, errors.New("create store: no recipients")
+	}
+	rs, canon, err := parseRecipients(o.Recipients)
+	if err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("create store %s: %w", file, ErrExists)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	f.Close()
+	s := newStore(file)
+	s.mode = o.Mode
+	s.id = o.ID
+	if s.id == "" {
+		s.id = NewID()
+	}
+	dk := wcrypto.NewDataKey()
+	s.envelope, err = wcrypto.WrapDataKey(dk, rs)
+	if err != nil {
+		os.Remove(file)
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	s.keys = wcrypto.NewKeys(dk)
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		h, err := tx.CreateBucket(bktHeader)
+		if err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bktIndex, bktSecrets, bktVersions, bktAudit, bktJournal} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		puts := [][2][]byte{
+			{keyFormat, []byte(strconv.Itoa(FormatVersion))},
+			{keyID, []byte(s.id)},
+			{keyIdentity, []byte(s.mode)},
+			{keyEnvelope, s.envelope},
+			{keyCreated, []byte(s.Now().Format(time.RFC3339))},
+		}
+		for _, kv := range puts {
+			if err := h.Put(kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		if err := s.putRecipients(tx, canon); err != nil {
+			return err
+		}
+		return s.appendAudit(tx, Entry{Action: "init", Detail: fmt.Sprintf("%d recipient(s), identity in %s", len(canon), s.mode)})
+	})
+	if err != nil {
+		os.Remove(file)
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	return s, nil
+}
+
+// NewID returns a fresh random store identifier.
+func NewID() string { return hex.EncodeToString(wcrypto.NewDataKey()[:16]) }
+
+// Open reads a store's header. The store is still locked: call Unlock.
+// Errors wrap ErrNoStore (no file), ErrUnsupported (a newer format),
+// ErrCorrupt (not a ward store, or damaged) or ErrLocked.
+func Open(ctx context.Context, file string) (*Store, error) {
+	st, err := os.Stat(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open store %s: %w", file, ErrNoStore)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if st.IsDir() {
+		return nil, &CorruptError{File: file, Where: "file", Reason: "is a directory"}
+	}
+	s := newStore(file)
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		h := tx.Bucket(bktHeader)
+		if h == nil {
+			return &CorruptError{File: file, Where: "header", Reason: "not a ward store (no header)"}
+		}
+		format := string(h.Get(keyFormat))
+		if format != strconv.Itoa(FormatVersion) {
+			if n, err := strconv.Atoi(format); err == nil && n > FormatVersion {
+				return fmt.Errorf("store %s has format %d, this ward reads %d: upgrade ward: %w", file, n, FormatVersion, ErrUnsupported)
+			}
+			return &CorruptError{File: file, Where: "header", Reason: "unknown format version"}
+		}
+		s.id = string(h.Get(keyID))
+		s.mode = IdentityMode(h.Get(keyIdentity))
+		s.envelope = append([]byte(nil), h.Get(keyEnvelope)...)
+		if len(s.id) != 32 || len(s.envelope) == 0 {
+			return &CorruptError{File: file, Where: "header", Reason: "missing id or key envelope"}
+		}
+		switch s.mode {
+		case IdentityKeyring, IdentityFile, IdentityExternal:
+		default:
+			return &CorruptError{File: file, Where: "header", Reason: "unknown identity mode"}
+		}
+		for _, b := range [][]byte{bktIndex, bktSecrets, bktVersions, bktAudit, bktJournal} {
+			if tx.Bucket(b) == nil {
+				return &CorruptError{File: file, Where: "bucket " + string(b), Reason: "missing"}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Unlock opens the key envelope with the given identities. It returns an
+// error wrapping ErrWrongKey if none of them is a recipient.
+func (s *Store) Unlock(ids ...age.Identity) error {
+	dk, err := wcrypto.UnwrapDataKey(s.envelope, ids...)
+	if errors.Is(err, wcrypto.ErrWrongKey) {
+		return fmt.Errorf("unlock store %s: no given identity is a recipient: %w", s.File, ErrWrongKey)
+	}
+	if err != nil {
+		return &CorruptError{File: s.File, Where: "key envelope", Reason: err.Error()}
+	}
+	s.keys = wcrypto.NewKeys(dk)
+	return nil
+}
+
+// UnlockWithKey unlocks with a data key kept from an earlier unlock (the
+// session cache or the agent). It checks the key against the audit head
+// so a stale key after a re-key fails with ErrWrongKey.
+func (s *Store) UnlockWithKey(ctx context.Context, dk *wcrypto.Key) error {
+	keys := wcrypto.NewKeys(dk)
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bktHeader).Get(keyRecipients)
+		if _, err := wcrypto.Open(keys.Record, raw, s.ad("recipients")); err != nil {
+			return fmt.Errorf("unlock store %s: cached key does not fit: %w", s.File, ErrWrongKey)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.keys = keys
+	return nil
+}
+
+// DataKey returns the unwrapped data key, for the session cache. Nil when
+// locked.
+func (s *Store) DataKey() *wcrypto.Key {
+	if s.keys == nil {
+		return nil
+	}
+	return s.keys.Data
+}
+
+// Lock forgets the keys.
+func (s *Store) Lock() { s.keys = nil }
+
+var errNotUnlocked = errors.New("store is not unlocked")
+
+func (s *Store) open(ctx context.Context, readOnly bool) (*bolt.DB, error) {
+	timeout := s.LockTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = max(time.Until(dl), time.Millisecond)
+	}
+	db, err := bolt.Open(s.File, 0o600, &bolt.Options{
+		Timeout:  timeout,
+		ReadOnly: readOnly,
+		// Records are written once and read at random: a larger fill
+		// leaves fewer half-empty pages.
+		NoFreelistSync: false,
+	})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("store %s: %w (waited %s)", s.File, ErrLocked, timeout)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, &CorruptError{File: s.File, Where: "file", Reason: "not a ward store, or its database pages are damaged"}
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("open store %s: %w", s.File, ErrNoStore)
+	default:
+		return nil, &CorruptError{File: s.File, Where: "file", Reason: err.Error()}
+	}
+}
+
+// view runs fn in a read-only transaction, holding the shared file lock only
+// for its duration. A panic from bbolt on a damaged page becomes a
+// CorruptError.
+func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
+	db, err := s.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer s.recoverCorrupt(&err)
+	return db.View(fn)
+}
+
+// update runs fn in a read-write transaction and commits it with fsync.
+func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
+	db, err := s.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close store %s: %w", s.File, cerr)
+		}
+	}()
+	defer s.recoverCorrupt(&err)
+	return db.Update(fn)
+}
+
+func (s *Store) recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = &CorruptError{File: s.File, Where: "database pages", Reason: fmt.Sprint("bbolt: ", r)}
+	}
+}
+
+// ad builds the associated data that binds a sealed value to its place.
+func (s *Store) ad(parts ...string) []byte {
+	b := []byte("ward1/" + s.id)
+	for _, p := range parts {
+		b = append(b, '/')
+		b = append(b, p...)
+	}
+	return b
+}
+
+func (s *Store) seal(plain []byte, parts ...string) []byte {
+	return wcrypto.Seal(s.keys.Record, plain, s.ad(parts...))
+}
+
+func (s *Store) unseal(sealed []byte, where string, parts ...string) ([]byte, error) {
+	pt, err := wcrypto.Open(s.keys.Record, sealed, s.ad(parts...))
+	if err != nil {
+		return nil, &CorruptError{File: s.File, Where: where, Reason: "does not authenticate (damaged, moved, or from another store)"}
+	}
+	return pt, nil
+}
+
+// lookupKey is the keyed hash under which path's records are filed.
+func (s *Store) lookupKey(path string) []byte {
+	return wcrypto.MAC(s.keys.Index, []byte(path))[:16]
+}

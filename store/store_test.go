@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// newTestStore makes an unlocked store with an identity kept by the test.
+func newTestStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	id := wcrypto.NewIdentity()
+	file := filepath.Join(t.TempDir(), "test.ward")
+	s, err := Create(context.Background(), file, CreateOptions{Mode: IdentityExternal, Recipients: []string{id.Recipient().String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, id.String()
+}
+
+func fields(kv ...string) Fields {
+	f := Fields{}
+	for i := 0; i < len(kv); i += 2 {
+		f[kv[i]] = wcrypto.NewSecret(kv[i+1])
+	}
+	return f
+}
+
+func TestSetGetVersions(t *testing.T) {
+	ctx := context.Background()
+	s, idText := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("username", "app", "password", "fake-pass-1"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-pass-2"), SetOptions{Merge: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Reopen from disk with the identity, as a new process would.
+	s2, err := Open(ctx, s.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := wcrypto.ParseIdentity(idText)
+	if err := s2.Unlock(id); err != nil {
+		t.Fatal(err)
+	}
+	sc, f, err := s2.Get(ctx, "prod/db", GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Current != 2 || f["password"].Reveal() != "fake-pass-2" || f["username"].Reveal() != "app" {
+		t.Fatalf("got current %d, fields %v", sc.Current, f.Names())
+	}
+	_, f1, err := s2.Get(ctx, "prod/db", GetOptions{Version: 1})
+	if err != nil || f1["password"].Reveal() != "fake-pass-1" {
+		t.Fatalf("version 1: %v", err)
+	}
+	if _, _, err := s2.Get(ctx, "prod/nope", GetOptions{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing secret: got %v", err)
+	}
+	heads, err := s2.List(ctx, "prod/")
+	if err != nil || len(heads) != 1 || heads[0].Path != "prod/db" || heads[0].Current != 2 {
+		t.Fatalf("list: %v %+v", err, heads)
+	}
+	n, err := s2.VerifyAudit(ctx)
+	if err != nil || n != 5 { // init, set, set, get, get
+		t.Fatalf("audit: %d entries, %v", n, err)
+	}
+}
+
+func TestWrongIdentity(t *testing.T) {
+	s, _ := newTestStore(t)
+	s2, err := Open(context.Background(), s.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Unlock(wcrypto.NewIdentity()); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("got %v, want ErrWrongKey", err)
+	}
+}
+
+func TestRemoveRecipientRekeys(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	other := wcrypto.NewIdentity()
+	if _, err := s.Set(ctx, "a/b", fields("value", "fake-1"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRecipient(ctx, other.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := Open(ctx, s.File)
+	if err := s2.Unlock(other); err != nil {
+		t.Fatalf("added recipient cannot unlock: %v", err)
+	}
+	oldKey := *s.DataKey()
+	if err := s.RemoveRecipient(ctx, other.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	s3, _ := Open(ctx, s.File)
+	if err := s3.Unlock(other); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("removed recipient still unlocks: %v", err)
+	}
+	if err := s3.UnlockWithKey(ctx, &oldKey); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("old data key still fits after re-key: %v", err)
+	}
+	_, f, err := s.Get(ctx, "a/b", GetOptions{})
+	if err != nil || f["value"].Reveal() != "fake-1" {
+		t.Fatalf("after re-key: %v", err)
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"filippo.io/age"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// Prompter asks the person at the terminal for a passphrase without echo.
+// Confirm asks twice and insists the answers match. A nil Prompter means
+// nobody can be asked (no TTY): whatever needs a passphrase fails instead.
+type Prompter interface {
+	Passphrase(prompt string, confirm bool) (string, error)
+}
+
+// Credentials are the ways a store may be unlocked, tried in order: the
+// given identity files, then the store's own identity where its header says
+// it lives (OS keyring, or passphrase-protected identity file).
+type Credentials struct {
+	IdentityFiles []string
+	Prompter      Prompter
+}
+
+// ErrNeedPassphrase is returned when a passphrase is needed but nobody can
+// be asked.
+var ErrNeedPassphrase = errors.New("a passphrase is needed and there is no terminal to ask it on")
+
+// UnlockWith unlocks s with c. Errors wrap ErrWrongKey (the identities
+// given are not recipients, or a wrong passphrase), wcrypto.ErrKeyringUnavailable,
+// or ErrNeedPassphrase.
+func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
+	ids, err := s.identities(c)
+	if err != nil {
+		return fmt.Errorf("unlock store %s: %w", s.Name, err)
+	}
+	return s.Unlock(ids...)
+}
+
+func (s *Store) identities(c Credentials) ([]age.Identity, error) {
+	if len(c.IdentityFiles) > 0 {
+		var ids []age.Identity
+		for _, f := range c.IdentityFiles {
+			got, err := wcrypto.ReadIdentityFile(f, askFunc(c.Prompter, "passphrase for identity file "+f))
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, got...)
+		}
+		return ids, nil
+	}
+	switch s.mode {
+	case IdentityKeyring:
+		v, err := wcrypto.KeyringGet(s.KeyringUser())
+		if errors.Is(err, wcrypto.ErrKeyringNotFound) {
+			return nil, fmt.Errorf("its identity is not in the OS keyring (service %q, account %q): restore it, or unlock with --identity FILE", wcrypto.KeyringService, s.KeyringUser())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("its identity is in the OS keyring: %w", err)
+		}
+		id, err := wcrypto.ParseIdentity(v)
+		if err != nil {
+			return nil, fmt.Errorf("the OS keyring item %q does not hold an age identity", s.KeyringUser())
+		}
+		return []age.Identity{id}, nil
+	case IdentityFile:
+		f := IdentityFileFor(s.File)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read its identity file: %w", err)
+		}
+		pass := askFunc(c.Prompter, "passphrase for store "+s.Name)
+		ids, err := wcrypto.ParseIdentities(f, b, pass)
+		if errors.Is(err, wcrypto.ErrWrongKey) {
+			return nil, fmt.Errorf("wrong passphrase for %s: %w", f, ErrWrongKey)
+		}
+		return ids, err
+	default:
+		return nil, errors.New("its identity is kept outside ward: unlock with --identity FILE")
+	}
+}
+
+func askFunc(p Prompter, prompt string) func() (string, error) {
+	return func() (string, error) {
+		if p == nil {
+			return "", ErrNeedPassphrase
+		}
+		return p.Passphrase(prompt, false)
+	}
+}
+
+// InitOptions configure Init.
+type InitOptions struct {
+	// IdentityFile, if set, is an existing age identity file whose first
+	// X25519 identity becomes the store's; ward keeps nothing of it.
+	IdentityFile string
+	// Recipients are extra recipients (recovery, team).
+	Recipients []string
+	// Prompter asks for a passphrase when no keyring is reachable; nil
+	// makes that an error.
+	Prompter Prompter
+	// NoKeyring skips the OS keyring and goes straight to a
+	// passphrase-protected identity file.
+	NoKeyring bool
+}
+
+// InitResult says what Init did.
+type InitResult struct {
+	Store *Store
+	// Fallback is set when the OS keyring could not be used: why, in one
+	// sentence.
+	Fallback string
+	// IdentityPath is the identity file made in IdentityFile mode.
+	IdentityPath string
+	Recipient    string // the store's own recipient, age1…
+}
+
+// Init creates the store at file with its own identity: generated and kept
+// in the OS keyring; or, where no keyring is reachable, kept in a
+// passphrase-protected file beside the store; or read from
+// o.IdentityFile.
+func Init(ctx context.Context, file string, o InitOptions) (*InitResult, error) {
+	if _, err := os.Stat(file); err == nil {
+		return nil, fmt.Errorf("init store %s: %w", file, ErrExists)
+	}
+	id := NewID()
+	res := &InitResult{}
+	var mode IdentityMode
+	var own *age.X25519Identity
+	if o.IdentityFile != "" {
+		ids, err := wcrypto.ReadIdentityFile(o.IdentityFile, askFunc(o.Prompter, "passphrase for identity file "+o.IdentityFile))
+		if err != nil {
+			return nil, fmt.Errorf("init store: %w", err)
+		}
+		for _, i := range ids {
+			if x, ok := i.(*age.X25519Identity); ok {
+				own = x
+				break
+			}
+		}
+		if own == nil {
+			return nil, fmt.Errorf("init store: identity file %s has no age X25519 identity", o.IdentityFile)
+		}
+		mode = IdentityExternal
+	} else {
+		own = wcrypto.NewIdentity()
+		var kerr error = errors.New("skipped")
+		if !o.NoKeyring {
+			kerr = wcrypto.KeyringSet("store:"+id, own.String())
+		}
+		if kerr == nil {
+			mode = IdentityKeyring
+		} else {
+			if !o.NoKeyring {
+				res.Fallback = kerr.Error()
+			}
+			if o.Prompter == nil {
+				if o.NoKeyring {
+					return nil, fmt.Errorf("init store: %w", ErrNeedPassphrase)
+				}
+				return nil, fmt.Errorf("init store: %w; and %w", kerr, ErrNeedPassphrase)
+			}
+			pass, err := o.Prompter.Passphrase("passphrase to protect the new store's identity", true)
+			if err != nil {
+				return nil, fmt.Errorf("init store: %w", err)
+			}
+			if pass == "" {
+				return nil, errors.New("init store: an empty passphrase protects nothing")
+			}
+			enc, err := wcrypto.EncryptIdentity(own, pass)
+			if err != nil {
+				return nil, fmt.Errorf("init store: %w", err)
+			}
+			res.IdentityPath = IdentityFileFor(file)
+			if err := os.MkdirAll(dirOf(file), 0o700); err != nil {
+				return nil, fmt.Errorf("init store: %w", err)
+			}
+			if err := wcrypto.WriteFileAtomic(res.IdentityPath, enc, 0o600); err != nil {
+				return nil, fmt.Errorf("init store: write identity file: %w", err)
+			}
+			mode = IdentityFile
+		}
+	}
+	res.Recipient = own.Recipient().String()
+	s, err := Create(ctx, file, CreateOptions{Mode: mode, ID: id, Recipients: append([]string{res.Recipient}, o.Recipients...)})
+	if err != nil {
+		if mode == IdentityKeyring {
+			_ = wcrypto.KeyringDelete("store:" + id)
+		}
+		if res.IdentityPath != "" {
+			os.Remove(res.IdentityPath)
+		}
+		return nil, err
+	}
+	res.Store = s
+	return res, nil
+}
+
+func dirOf(file string) string {
+	for i := len(file) - 1; i >= 0; i-- {
+		if os.IsPathSeparator(file[i]) {
+			return file[:i]
+		}
+	}
+	return "."
+}
