@@ -1,0 +1,127 @@
+// Package clip puts secret values on the system clipboard and takes them off
+// again.
+//
+// Rules this file enforces:
+//   - a value is cleared after a delay only if the clipboard still holds it:
+//     what the operator copied since is left alone;
+//   - the clearing outlives the process that copied (a CLI call, a TUI that
+//     quits): a detached child process of ward does it;
+//   - the value never reaches the child's argv or environment: the child is
+//     given a SHA-256 of the value on stdin, and compares hashes.
+package clip
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/atotto/clipboard"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// DefaultClearAfter is how long a copied value stays on the clipboard.
+const DefaultClearAfter = 45 * time.Second
+
+// ClearCommand is the hidden subcommand that clears the clipboard; the cli
+// package registers it and calls RunClearer.
+const ClearCommand = "__clip-clear"
+
+// ErrUnavailable means there is no clipboard to use (no X display, no
+// xclip/xsel/wl-copy).
+var ErrUnavailable = errors.New("no clipboard available")
+
+// Self returns the command that runs this binary's ClearCommand. Tests that
+// run in a test binary replace it.
+var Self = func(args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return exec.Command(exe, append([]string{ClearCommand}, args...)...), nil
+}
+
+// Copy writes v to the clipboard and starts a detached process that clears
+// it after clearAfter if it still holds v. clearAfter <= 0 means never.
+func Copy(v wcrypto.Secret, clearAfter time.Duration) error {
+	if clipboard.Unsupported {
+		return ErrUnavailable
+	}
+	if err := clipboard.WriteAll(v.Reveal()); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, sanitize(err))
+	}
+	if clearAfter <= 0 {
+		return nil
+	}
+	return startClearer(Hash(v.Reveal()), clearAfter)
+}
+
+// Hash is the form in which the clearer knows the value.
+func Hash(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+func startClearer(hash string, after time.Duration) error {
+	cmd, err := Self("--after", after.String())
+	if err != nil {
+		return fmt.Errorf("start clipboard clearer: %w", err)
+	}
+	cmd.Stdin = strings.NewReader(hash + "\n")
+	cmd.Stdout, cmd.Stderr = nil, nil
+	detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start clipboard clearer: %w", err)
+	}
+	// The child reads its stdin at once; we do not wait for it to finish.
+	return cmd.Process.Release()
+}
+
+// RunClearer is the body of ClearCommand: read the hash from stdin, wait,
+// and clear the clipboard if it still holds the value with that hash.
+// It reports whether it cleared.
+func RunClearer(stdin io.Reader, after time.Duration) (bool, error) {
+	b, err := io.ReadAll(io.LimitReader(stdin, 256))
+	if err != nil {
+		return false, err
+	}
+	want := string(bytes.TrimSpace(b))
+	if len(want) != sha256.Size*2 {
+		return false, errors.New("clipboard clearer: expected a SHA-256 hex digest on stdin")
+	}
+	time.Sleep(after)
+	return ClearIf(want)
+}
+
+// ClearIf clears the clipboard if it holds the value with hash want.
+func ClearIf(want string) (bool, error) {
+	cur, err := clipboard.ReadAll()
+	if err != nil {
+		// An empty clipboard reads as an error with some tools.
+		return false, nil
+	}
+	if Hash(cur) != want {
+		return false, nil
+	}
+	if err := clipboard.WriteAll(""); err != nil {
+		return false, fmt.Errorf("clear clipboard: %v", sanitize(err))
+	}
+	return true, nil
+}
+
+// sanitize keeps a tool's error short: it never contains the value (the
+// value goes to the tool on stdin), but can be long.
+func sanitize(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
