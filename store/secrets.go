@@ -192,51 +192,94 @@ func (s *Store) Set(ctx context.Context, path string, f Fields, o SetOptions) (V
 		o.Action = "set"
 	}
 	var vi VersionInfo
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		sc, lk, err := s.readSecret(tx, path)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			sc = &Secret{Path: path, Meta: Meta{Kind: KindGeneric, Status: StatusActive}}
-			if o.Meta != nil {
-				sc.Meta = *o.Meta
-				if sc.Meta.Status == "" {
-					sc.Meta.Status = StatusActive
-				}
-				if sc.Meta.Kind == "" {
-					sc.Meta.Kind = KindGeneric
-				}
-			}
-		case err != nil:
-			return err
-		case o.CreateOnly:
-			return fmt.Errorf("secret %s: %w", path, ErrExists)
-		}
-		nf := f
-		if o.Merge && sc.Current > 0 {
-			cur, err := s.readFields(tx, lk, sc, sc.Current)
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-			nf = make(Fields, len(cur)+len(f))
-			for k, v := range cur {
-				nf[k] = v
-			}
-			for k, v := range f {
-				nf[k] = v
-			}
-		}
-		if sc.Meta.Status == StatusRetired {
-			sc.Meta.Status = StatusActive
-		}
-		if vi, err = s.addVersion(tx, lk, sc, nf, o.Action); err != nil {
-			return err
-		}
-		if err := s.writeSecret(tx, lk, sc); err != nil {
-			return err
-		}
-		return s.appendAudit(tx, Entry{Action: o.Action, Path: path, Version: vi.N, Detail: "fields: " + strings.Join(vi.Fields, ",")})
+	err = s.update(ctx, func(tx *bolt.Tx) (err error) {
+		vi, err = s.setTx(tx, path, f, o)
+		return err
 	})
 	return vi, err
+}
+
+func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (VersionInfo, error) {
+	var vi VersionInfo
+	sc, lk, err := s.readSecret(tx, path)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		sc = &Secret{Path: path, Meta: Meta{Kind: KindGeneric, Status: StatusActive}}
+		if o.Meta != nil {
+			sc.Meta = *o.Meta
+			if sc.Meta.Status == "" {
+				sc.Meta.Status = StatusActive
+			}
+			if sc.Meta.Kind == "" {
+				sc.Meta.Kind = KindGeneric
+			}
+		}
+	case err != nil:
+		return vi, err
+	case o.CreateOnly:
+		return vi, fmt.Errorf("secret %s: %w", path, ErrExists)
+	}
+	nf := f
+	if o.Merge && sc.Current > 0 {
+		cur, err := s.readFields(tx, lk, sc, sc.Current)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return vi, err
+		}
+		nf = make(Fields, len(cur)+len(f))
+		for k, v := range cur {
+			nf[k] = v
+		}
+		for k, v := range f {
+			nf[k] = v
+		}
+	}
+	if sc.Meta.Status == StatusRetired {
+		sc.Meta.Status = StatusActive
+	}
+	if vi, err = s.addVersion(tx, lk, sc, nf, o.Action); err != nil {
+		return vi, err
+	}
+	if err := s.writeSecret(tx, lk, sc); err != nil {
+		return vi, err
+	}
+	return vi, s.appendAudit(tx, Entry{Action: o.Action, Path: path, Version: vi.N, Detail: "fields: " + strings.Join(vi.Fields, ",")})
+}
+
+// Item is one secret to write in a SetMany.
+type Item struct {
+	Path   string
+	Fields Fields
+	SetOptions
+}
+
+// SetMany writes many secrets in one transaction (one fsync), as import,
+// sync and the demo do: all of them or, on any error, none. Each still gets
+// its own version and audit entry.
+func (s *Store) SetMany(ctx context.Context, items []Item) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	for i := range items {
+		p, err := CleanPath(items[i].Path)
+		if err != nil {
+			return err
+		}
+		items[i].Path = p
+		if err := checkFields(items[i].Fields); err != nil {
+			return fmt.Errorf("set %s: %w", p, err)
+		}
+		if items[i].Action == "" {
+			items[i].Action = "set"
+		}
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		for _, it := range items {
+			if _, err := s.setTx(tx, it.Path, it.Fields, it.SetOptions); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // GetOptions shape a Get.
@@ -479,10 +522,14 @@ func (s *Store) deleteSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
 // Copy makes dst a new secret with src's metadata and current values (one
 // version; history stays with src). Move also removes src. dst must not
 // exist.
-func (s *Store) Copy(ctx context.Context, src, dst string) error { return s.copyOrMove(ctx, src, dst, false) }
+func (s *Store) Copy(ctx context.Context, src, dst string) error {
+	return s.copyOrMove(ctx, src, dst, false)
+}
 
 // Move renames src to dst, with all its versions and history.
-func (s *Store) Move(ctx context.Context, src, dst string) error { return s.copyOrMove(ctx, src, dst, true) }
+func (s *Store) Move(ctx context.Context, src, dst string) error {
+	return s.copyOrMove(ctx, src, dst, true)
+}
 
 func (s *Store) copyOrMove(ctx context.Context, src, dst string, move bool) error {
 	if s.keys == nil {

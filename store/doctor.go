@@ -1,0 +1,151 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Problem is one thing Doctor found wrong. Where names a record by its
+// lookup key (the path of a damaged record cannot be read) or, when the
+// record opened, by its path.
+type Problem struct {
+	Where string `json:"where"`
+	What  string `json:"what"`
+}
+
+// Report is what Doctor found.
+type Report struct {
+	File         string    `json:"file"`
+	Secrets      int       `json:"secrets"`
+	Versions     int       `json:"versions"`
+	AuditEntries int       `json:"audit_entries"`
+	Recipients   int       `json:"recipients"`
+	Problems     []Problem `json:"problems"`
+}
+
+// OK reports whether nothing was found wrong.
+func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// Doctor opens every record of the store, checks that each is where it
+// belongs and agrees with the index, that no values are orphaned, and
+// that the audit chain is whole. It reads values to check them but
+// reveals none; it records one "doctor" audit entry when the store is
+// sound. An error is returned only when the check itself could not run
+// (the file is locked or unreadable); what is wrong inside is in the report.
+func (s *Store) Doctor(ctx context.Context) (*Report, error) {
+	if s.keys == nil {
+		return nil, errNotUnlocked
+	}
+	r := &Report{File: s.File}
+	add := func(where, format string, args ...any) {
+		r.Problems = append(r.Problems, Problem{Where: where, What: fmt.Sprintf(format, args...)})
+	}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		if rs, err := s.getRecipients(tx); err != nil {
+			add("header", "recipient list: %v", reason(err))
+		} else {
+			r.Recipients = len(rs)
+		}
+		live := map[string]bool{} // version keys that a record claims
+		err := tx.Bucket(bktSecrets).ForEach(func(k, v []byte) error {
+			where := "record " + shortHash(k)
+			sc, err := s.decodeSecret(k, v)
+			if err != nil {
+				add(where, "%v", reason(err))
+				return nil
+			}
+			r.Secrets++
+			where = "secret " + sc.Path
+			if !bytes.Equal(s.lookupKey(sc.Path), k) {
+				add(where, "filed under another path's key")
+			}
+			if raw := tx.Bucket(bktIndex).Get(k); raw == nil {
+				add(where, "missing from the index")
+			} else if pt, err := s.unseal(raw, "", "index", string(k)); err != nil {
+				add(where, "index entry does not authenticate")
+			} else if _, err := decodeHead(pt); err != nil {
+				add(where, "index entry malformed")
+			} else if !bytes.Equal(pt, encodeHead(HeadOf(sc))) {
+				add(where, "index entry disagrees with the record")
+			}
+			if _, ok := sc.Version(sc.Current); !ok {
+				add(where, "current version %d is not in its history", sc.Current)
+			}
+			for _, vi := range sc.Versions {
+				if vi.Purged {
+					continue
+				}
+				vk := versionKey(k, vi.N)
+				live[string(vk)] = true
+				pt, err := s.readVersion(tx, k, sc.Path, vi.N)
+				if err != nil {
+					add(where, "version %d: %v", vi.N, reason(err))
+					continue
+				}
+				var rec versionRecord
+				if err := json.Unmarshal(pt, &rec); err != nil {
+					add(where, "version %d: malformed values", vi.N)
+					continue
+				}
+				r.Versions++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bktIndex).ForEach(func(k, _ []byte) error {
+			if tx.Bucket(bktSecrets).Get(k) == nil {
+				add("index entry "+shortHash(k), "no record behind it")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bktVersions).ForEach(func(k, _ []byte) error {
+			if !live[string(k)] {
+				n := -1
+				if len(k) == 20 {
+					n = int(binary.BigEndian.Uint32(k[16:]))
+				}
+				add("values "+shortHash(k), "version %d belongs to no record", n)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.walkAudit(tx, func(Entry) error { r.AuditEntries++; return nil }); err != nil {
+			add("audit log", "%v", reason(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.OK() {
+		err = s.Record(ctx, Entry{Action: "doctor", Detail: fmt.Sprintf("%d secrets, %d versions, all sound", r.Secrets, r.Versions)})
+	}
+	return r, err
+}
+
+// reason strips the file name from a store error, which a report already
+// names once.
+func reason(err error) string {
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		return ce.Reason
+	}
+	var ae *AuditError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("entry %d: %s", ae.Seq, ae.Reason)
+	}
+	return err.Error()
+}
