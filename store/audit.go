@@ -74,6 +74,15 @@ func (s *Store) appendAuditRaw(tx *bolt.Tx, e Entry) error {
 	if err != nil {
 		return err
 	}
+	// Refuse to extend a chain whose newest entry is not the one the head
+	// names: appending would paper over the damage. (The whole chain is
+	// checked by walkAudit; this is the cheap check every write can afford.)
+	if head.Seq > 0 {
+		last := tx.Bucket(bktAudit).Get(seqKey(head.Seq))
+		if len(last) < auditMACSize || !bytes.Equal(last[:auditMACSize], head.MAC) {
+			return &AuditError{File: s.File, Seq: head.Seq, Reason: "the newest entry is missing or replaced; run ward doctor"}
+		}
+	}
 	e.Seq = head.Seq + 1
 	pt, err := json.Marshal(e)
 	if err != nil {

@@ -12,6 +12,9 @@ import (
 // days and weeks ("90d", "2w", "12h"), as rotation intervals are spoken of.
 type Duration time.Duration
 
+// maxDuration bounds intervals: nothing ward schedules is a century away.
+const maxDuration = 100 * 366 * 24 * time.Hour
+
 // ParseDuration parses "90d", "2w", "36h", "1h30m" or "0".
 func ParseDuration(s string) (Duration, error) {
 	s = strings.TrimSpace(s)
@@ -29,13 +32,13 @@ func ParseDuration(s string) (Duration, error) {
 	}
 	if unit != 0 {
 		n, err := strconv.ParseUint(s[:len(s)-1], 10, 32)
-		if err != nil || n == 0 || n > 100*365 {
+		if err != nil || n == 0 || time.Duration(n)*unit/unit != time.Duration(n) || time.Duration(n)*unit > maxDuration {
 			return 0, fmt.Errorf("bad duration %q: want a whole number of days, weeks or years", s)
 		}
 		return Duration(time.Duration(n) * unit), nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	if err != nil || d < 0 || d > maxDuration {
 		return 0, fmt.Errorf("bad duration %q: want e.g. 90d, 2w, 36h", s)
 	}
 	return Duration(d), nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -143,6 +144,7 @@ type Store struct {
 	mode     IdentityMode
 	envelope []byte
 	keys     *wcrypto.Keys
+	creating bool
 
 	// LockTimeout is how long a transaction waits for another process's
 	// lock before failing with ErrLocked.
@@ -236,6 +238,7 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 		return nil, fmt.Errorf("create store: %w", err)
 	}
 	s.keys = wcrypto.NewKeys(dk)
+	s.creating = true
 	err = s.update(ctx, func(tx *bolt.Tx) error {
 		h, err := tx.CreateBucket(bktHeader)
 		if err != nil {
@@ -263,6 +266,7 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 		}
 		return s.appendAudit(tx, Entry{Action: "init", Detail: fmt.Sprintf("%d recipient(s), identity in %s", len(canon), s.mode)})
 	})
+	s.creating = false
 	if err != nil {
 		os.Remove(file)
 		return nil, fmt.Errorf("create store: %w", err)
@@ -371,12 +375,32 @@ func (s *Store) Lock() { s.keys = nil }
 
 var errNotUnlocked = errors.New("store is not unlocked")
 
-func (s *Store) open(ctx context.Context, readOnly bool) (*bolt.DB, error) {
+func (s *Store) open(ctx context.Context, readOnly bool) (db *bolt.DB, err error) {
+	// bbolt initialises an empty file as a new database: only Create may
+	// have that happen, never an open of a file that was truncated to
+	// nothing.
+	if !s.creating {
+		st, err := os.Stat(s.File)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open store %s: %w", s.File, ErrNoStore)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		if st.Size() == 0 {
+			return nil, &CorruptError{File: s.File, Where: "file", Reason: "empty (truncated?)"}
+		}
+	}
+	// A damaged file can make bbolt read past the end of its mapping;
+	// SetPanicOnFault turns that fault into a panic we recover into a
+	// CorruptError instead of a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer s.recoverCorrupt(&err)
 	timeout := s.LockTimeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
-	db, err := bolt.Open(s.File, 0o600, &bolt.Options{
+	db, err = bolt.Open(s.File, 0o600, &bolt.Options{
 		Timeout:  timeout,
 		ReadOnly: readOnly,
 		// Records are written once and read at random: a larger fill
@@ -406,6 +430,7 @@ func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
 		return err
 	}
 	defer db.Close()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
 	return db.View(fn)
 }
@@ -421,6 +446,7 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error)
 			err = fmt.Errorf("close store %s: %w", s.File, cerr)
 		}
 	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
 	return db.Update(fn)
 }
