@@ -172,4 +172,3 @@ func (o PassphraseOptions) Bits() float64 {
 	}
 	return bits
 }
-
