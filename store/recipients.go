@@ -230,5 +230,7 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 	}
 	s.keys = fresh.keys
 	s.envelope = fresh.envelope
+	// A cached copy of the old key must not outlive the re-key.
+	wcrypto.CacheDrop(s.id)
 	return nil
 }

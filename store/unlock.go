@@ -24,6 +24,8 @@ type Prompter interface {
 type Credentials struct {
 	IdentityFiles []string
 	Prompter      Prompter
+	// NoCache skips the session cache (see wcrypto.CacheGet) both ways.
+	NoCache bool
 }
 
 // ErrNeedPassphrase is returned when a passphrase is needed but nobody can
@@ -33,12 +35,32 @@ var ErrNeedPassphrase = errors.New("a passphrase is needed and there is no termi
 // UnlockWith unlocks s with c. Errors wrap ErrWrongKey (the identities
 // given are not recipients, or a wrong passphrase), wcrypto.ErrKeyringUnavailable,
 // or ErrNeedPassphrase.
+//
+// Without identity files, the session cache is tried first, and a key
+// unlocked from the keyring or a passphrase is cached for the next call.
+// Identity files bypass the cache: whoever holds the file needs no cache,
+// and a script's --identity should not leave a key behind in the session.
 func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
+	useCache := len(c.IdentityFiles) == 0 && !c.NoCache
+	if useCache {
+		if k, ok := wcrypto.CacheGet(s.id); ok {
+			if err := s.UnlockWithKey(ctx, k); err == nil {
+				return nil
+			}
+			wcrypto.CacheDrop(s.id) // stale: the store was re-keyed
+		}
+	}
 	ids, err := s.identities(c)
 	if err != nil {
 		return fmt.Errorf("unlock store %s: %w", s.Name, err)
 	}
-	return s.Unlock(ids...)
+	if err := s.Unlock(ids...); err != nil {
+		return err
+	}
+	if useCache {
+		wcrypto.CachePut(s.id, s.keys.Data)
+	}
+	return nil
 }
 
 func (s *Store) identities(c Credentials) ([]age.Identity, error) {

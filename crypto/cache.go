@@ -1,0 +1,35 @@
+package crypto
+
+import (
+	"os"
+	"strconv"
+	"time"
+)
+
+// The session cache keeps an unwrapped data key for the login session, so
+// a runbook that calls `ward get` a hundred times pays for the keyring's
+// D-Bus round trip (or a passphrase) once. On Linux it is the kernel
+// keyring (keyctl): memory only, readable by the same user, dropped after
+// CacheIdle without use. Elsewhere, and where keyctl is unavailable (some
+// container seccomp profiles), there is no cache and every call unlocks.
+
+// DefaultCacheIdle is how long an unused cached key lives.
+const DefaultCacheIdle = 15 * time.Minute
+
+// CacheIdle returns the idle timeout: $WARD_CACHE_IDLE as a Go duration or
+// whole seconds, DefaultCacheIdle when unset, and 0 (cache off) for "0".
+func CacheIdle() time.Duration {
+	v := os.Getenv("WARD_CACHE_IDLE")
+	if v == "" {
+		return DefaultCacheIdle
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return d
+	}
+	return DefaultCacheIdle
+}
+
+func cacheDesc(storeID string) string { return "ward:datakey:" + storeID }

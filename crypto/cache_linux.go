@@ -1,0 +1,64 @@
+package crypto
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// Permissions for a cached key: the possessor may do anything, other
+// processes of the same user may find and read it (the same boundary as the
+// OS keyring and ssh-agent), nobody else anything.
+// (Values from linux/keyctl.h; x/sys/unix does not export them.)
+const (
+	keyPosAll     = 0x3f000000
+	keyUsrView    = 0x00010000
+	keyUsrRead    = 0x00020000
+	keyUsrWrite   = 0x00040000
+	keyUsrSearch  = 0x00080000
+	keyUsrSetattr = 0x00200000
+	cachePerm     = keyPosAll | keyUsrView | keyUsrRead | keyUsrSearch | keyUsrWrite | keyUsrSetattr
+)
+
+// CacheGet returns the cached data key of a store, and restarts its idle
+// timer. It reports false when there is none or the cache is off.
+func CacheGet(storeID string) (*Key, bool) {
+	idle := CacheIdle()
+	if idle <= 0 {
+		return nil, false
+	}
+	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", cacheDesc(storeID), 0)
+	if err != nil {
+		return nil, false
+	}
+	var k Key
+	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, k[:], 0)
+	if err != nil || n != KeySize {
+		return nil, false
+	}
+	_, _ = unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, int(idle.Seconds()), 0, 0)
+	return &k, true
+}
+
+// CachePut caches a store's data key with the idle timeout. Failure is
+// silent: the cache is an optimisation.
+func CachePut(storeID string, k *Key) {
+	idle := CacheIdle()
+	if idle <= 0 || k == nil {
+		return
+	}
+	id, err := unix.AddKey("user", cacheDesc(storeID), k[:], unix.KEY_SPEC_USER_KEYRING)
+	if err != nil {
+		return
+	}
+	_, _ = unix.KeyctlInt(unix.KEYCTL_SETPERM, id, cachePerm, 0, 0)
+	secs := max(int(idle.Seconds()), 1)
+	_, _ = unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, secs, 0, 0)
+}
+
+// CacheDrop forgets a store's cached data key.
+func CacheDrop(storeID string) {
+	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", cacheDesc(storeID), 0)
+	if err != nil {
+		return
+	}
+	_, _ = unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0)
+}
