@@ -3,6 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/opsward/ward/store"
 )
@@ -15,9 +19,37 @@ type Config struct {
 	StoreFile string
 	// Demo marks a throw-away demo store (shown in the title bar).
 	Demo bool
+	// Input and Output default to the terminal; tests set them.
+	Input  io.Reader
+	Output io.Writer
 }
 
-// Run runs the TUI until the operator quits.
+// Run runs the TUI until the operator quits. It returns ctx's error if ctx
+// ended it.
 func Run(ctx context.Context, cfg Config) error {
-	return errors.New("the TUI is not built yet")
+	if cfg.Store == nil && cfg.StoreFile == "" {
+		f, err := store.FileFor(store.DefaultName)
+		if err != nil {
+			return err
+		}
+		cfg.StoreFile = f
+	}
+	if cfg.Store != nil {
+		cfg.StoreFile = cfg.Store.File
+	}
+	lipgloss.SetColorProfile(colorProfile())
+	c := NewCommon(ctx, cfg.Store, cfg.StoreFile)
+	c.Demo = cfg.Demo
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if cfg.Input != nil {
+		opts = append(opts, tea.WithInput(cfg.Input))
+	}
+	if cfg.Output != nil {
+		opts = append(opts, tea.WithOutput(cfg.Output))
+	}
+	_, err := tea.NewProgram(NewRoot(c), opts...).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }

@@ -1,0 +1,286 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+// Rules this file enforces:
+//   - a value reaches the screen only after `r`, through an audited
+//     store.Get with Action "reveal";
+//   - a revealed value is masked again after Common.RevealFor, when the
+//     detail is left, and when another screen is opened over it;
+//   - a copy goes through an audited store.Get with Action "copy" and the
+//     clipboard is cleared after Common.ClipboardClear.
+
+// mask is what a field's value looks like until it is revealed. Its length
+// says nothing about the value's.
+const mask = "••••••••"
+
+type detailKeys struct {
+	Up, Down, Reveal, Copy, Edit, Gen, History, Retire, Add, Back key.Binding
+}
+
+func newDetailKeys() detailKeys {
+	return detailKeys{
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "prev field")),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next field")),
+		Reveal:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal/hide")),
+		Copy:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Edit:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		Gen:     key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "generate")),
+		History: key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "history")),
+		Retire:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "retire")),
+		Add:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add secret")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+	}
+}
+
+func (k detailKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Reveal, k.Copy, k.Edit, k.Gen, k.History, k.Retire, k.Back}
+}
+
+func (k detailKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Reveal, k.Copy},
+		{k.Edit, k.Gen, k.Add},
+		{k.History, k.Retire, k.Back},
+	}
+}
+
+// detail shows one secret: metadata, fields (masked), versions.
+type detail struct {
+	c    *Common
+	keys detailKeys
+	path string
+
+	sec    *store.Secret
+	err    error
+	fields []string // the current version's field names
+	sel    int
+
+	shown    map[string]wcrypto.Secret // revealed values by field
+	shownSeq int
+}
+
+func newDetail(c *Common, path string) *detail {
+	return &detail{c: c, keys: newDetailKeys(), path: path, shown: map[string]wcrypto.Secret{}}
+}
+
+// secretLoadedMsg carries a secret's metadata and history (no values).
+type secretLoadedMsg struct {
+	path string
+	sec  *store.Secret
+	err  error
+}
+
+func (secretLoadedMsg) broadcast() {}
+
+func loadSecret(c *Common, path string) tea.Cmd {
+	s, ctx := c.Store, c.Ctx
+	return func() tea.Msg {
+		sc, err := s.Show(ctx, path)
+		if err != nil {
+			err = fmt.Errorf("show %s: %w", path, err)
+		}
+		return secretLoadedMsg{path, sc, err}
+	}
+}
+
+// revealedMsg carries one revealed value.
+type revealedMsg struct {
+	path, field string
+	value       wcrypto.Secret
+	err         error
+}
+
+func (revealedMsg) broadcast() {}
+
+func revealField(c *Common, path, field string) tea.Cmd {
+	s, ctx := c.Store, c.Ctx
+	return func() tea.Msg {
+		_, f, err := s.Get(ctx, path, store.GetOptions{Action: "reveal", Field: field})
+		if err != nil {
+			return revealedMsg{path: path, field: field, err: fmt.Errorf("reveal %s#%s: %w", path, field, err)}
+		}
+		return revealedMsg{path: path, field: field, value: f[field]}
+	}
+}
+
+// remaskMsg hides a revealed value again; seq ties it to one reveal.
+type remaskMsg struct {
+	path, field string
+	seq         int
+}
+
+func (remaskMsg) broadcast() {}
+
+// copiedMsg says a value went to the clipboard (the root starts the
+// countdown) or why it did not.
+type copiedMsg struct {
+	ref string
+	err error
+}
+
+func copyField(c *Common, path, field string) tea.Cmd {
+	s, ctx, cp, after := c.Store, c.Ctx, c.Copy, c.ClipboardClear
+	return func() tea.Msg {
+		ref := path + "#" + field
+		_, f, err := s.Get(ctx, path, store.GetOptions{Action: "copy", Field: field})
+		if err == nil {
+			err = cp(f[field], after)
+		}
+		if err != nil {
+			return copiedMsg{ref: ref, err: fmt.Errorf("copy %s: %w", ref, err)}
+		}
+		return copiedMsg{ref: ref}
+	}
+}
+
+// retiredMsg is the outcome of a retire.
+type retiredMsg struct {
+	path string
+	err  error
+}
+
+func (retiredMsg) broadcast()            {}
+func (m retiredMsg) changedPath() string { return m.path }
+func (m retiredMsg) outcome() (string, error) {
+	return "retired " + m.path, m.err
+}
+
+func retireSecret(ctx context.Context, s *store.Store, path string) tea.Cmd {
+	return func() tea.Msg {
+		_, err := s.Retire(ctx, path)
+		if err != nil {
+			err = fmt.Errorf("retire %s: %w", path, err)
+		}
+		return retiredMsg{path, err}
+	}
+}
+
+func (d *detail) Init() tea.Cmd { return loadSecret(d.c, d.path) }
+
+func (d *detail) Typing() bool { return false }
+
+func (d *detail) Keys() help.KeyMap {
+	k := d.keys
+	loaded := d.sec != nil
+	hasField := loaded && len(d.fields) > 0
+	k.Up.SetEnabled(len(d.fields) > 1)
+	k.Down.SetEnabled(len(d.fields) > 1)
+	k.Reveal.SetEnabled(hasField)
+	k.Copy.SetEnabled(hasField)
+	k.Edit.SetEnabled(loaded)
+	k.Gen.SetEnabled(loaded)
+	k.History.SetEnabled(loaded)
+	k.Retire.SetEnabled(loaded && d.sec.Meta.Status != store.StatusRetired)
+	return k
+}
+
+func (d *detail) field() string {
+	if d.sel < 0 || d.sel >= len(d.fields) {
+		return ""
+	}
+	return d.fields[d.sel]
+}
+
+// leave forgets every revealed value.
+func (d *detail) leave() {
+	clear(d.shown)
+	d.shownSeq++
+}
+
+func (d *detail) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case secretLoadedMsg:
+		if msg.path == d.path {
+			d.handleLoaded(msg)
+		}
+	case revealedMsg:
+		if msg.path == d.path {
+			return d.handleRevealed(msg)
+		}
+	case remaskMsg:
+		if msg.path == d.path && msg.seq == d.shownSeq {
+			delete(d.shown, msg.field)
+		}
+	case changeResult:
+		if _, err := msg.outcome(); err == nil && msg.changedPath() == d.path {
+			d.leave()
+			return loadSecret(d.c, d.path)
+		}
+	case tea.KeyMsg:
+		return d.handleKey(msg)
+	}
+	return nil
+}
+
+func (d *detail) handleLoaded(msg secretLoadedMsg) {
+	d.err = msg.err
+	if msg.err != nil {
+		return
+	}
+	d.sec = msg.sec
+	d.fields = nil
+	if v, ok := msg.sec.Version(msg.sec.Current); ok {
+		d.fields = v.Fields
+	}
+	d.sel = min(max(d.sel, 0), max(0, len(d.fields)-1))
+}
+
+func (d *detail) handleRevealed(msg revealedMsg) tea.Cmd {
+	if msg.err != nil {
+		return func() tea.Msg { return statusMsg{err: msg.err} }
+	}
+	d.shownSeq++
+	d.shown[msg.field] = msg.value
+	seq, path, field := d.shownSeq, msg.path, msg.field
+	return tea.Tick(d.c.RevealFor, func(time.Time) tea.Msg { return remaskMsg{path, field, seq} })
+}
+
+func (d *detail) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := d.Keys().(detailKeys)
+	switch {
+	case key.Matches(msg, k.Back):
+		return pop(d)
+	case key.Matches(msg, k.Up):
+		d.sel = max(0, d.sel-1)
+	case key.Matches(msg, k.Down):
+		d.sel = min(len(d.fields)-1, d.sel+1)
+	case key.Matches(msg, k.Reveal):
+		f := d.field()
+		if _, ok := d.shown[f]; ok {
+			delete(d.shown, f)
+			return nil
+		}
+		return revealField(d.c, d.path, f)
+	case key.Matches(msg, k.Copy):
+		return copyField(d.c, d.path, d.field())
+	case key.Matches(msg, k.Edit):
+		d.leave()
+		return push(newSecretForm(d.c, d.sec))
+	case key.Matches(msg, k.Gen):
+		d.leave()
+		return push(newGenerate(d.c, d.sec, d.field()))
+	case key.Matches(msg, k.History):
+		d.leave()
+		return push(newHistory(d.c, d.sec))
+	case key.Matches(msg, k.Add):
+		d.leave()
+		return push(newSecretForm(d.c, nil))
+	case key.Matches(msg, k.Retire):
+		return openDialog(newConfirm(d.c, "Retire "+d.path+"?",
+			"It stays in the store with its versions; setting a new value brings it back.",
+			"retire", retireSecret(d.c.Ctx, d.c.Store, d.path)))
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/opsward/ward/store"
+)
+
+const timeLayout = "2006-01-02 15:04 UTC"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// View draws the secret. The one place a value is drawn is the revealed
+// branch of fieldLines.
+func (d *detail) View(w, h int) string {
+	st := d.c.Styles
+	if d.err != nil {
+		return st.Status.Error.Render(d.err.Error())
+	}
+	if d.sec == nil {
+		return st.App.Muted.Render("loading " + d.path + "…")
+	}
+	sc := d.sec
+	head := store.HeadOf(sc)
+	title := st.App.Header.Render(sc.Path)
+	if b := renderBadges(badgesFor(&st, &head, d.c.Now())); b != "" {
+		title += " " + b
+	}
+	lines := []string{fit(title, w)}
+	lines = append(lines, d.metaLines(w)...)
+	lines = append(lines, "", st.Detail.Section.Render(fmt.Sprintf("Fields (version %d)", sc.Current)))
+	lines = append(lines, d.fieldLines(w)...)
+	// Versions fill what room is left, newest first.
+	room := h - len(lines) - 2
+	if room > 0 {
+		lines = append(lines, "", st.Detail.Section.Render("Versions"))
+		lines = append(lines, versionLines(&st, sc, w, room)...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (d *detail) metaLines(w int) []string {
+	st := d.c.Styles
+	sc := d.sec
+	m := sc.Meta
+	row := func(label, value string) string {
+		return fit(st.Detail.Label.Render(padRight(label, 10))+st.Detail.Value.Render(value), w)
+	}
+	out := []string{
+		row("kind", string(m.Kind)),
+		row("status", string(m.Status)),
+	}
+	opt := func(label, value string) {
+		if value != "" {
+			out = append(out, row(label, value))
+		}
+	}
+	opt("owner", m.Owner)
+	opt("tags", strings.Join(m.Tags, ", "))
+	opt("usage", strings.Join(m.Usage, ", "))
+	opt("about", m.Description)
+	if m.RotateEvery > 0 {
+		due := sc.RotationDue()
+		r := fmt.Sprintf("every %s · due %s", m.RotateEvery, fmtTime(due))
+		if !due.After(d.c.Now()) {
+			r += " (overdue)"
+		}
+		out = append(out, row("rotation", r))
+	}
+	if !m.Expires.IsZero() {
+		out = append(out, row("expires", fmtTime(m.Expires)))
+	}
+	out = append(out, row("updated", fmtTime(sc.Updated)))
+	return out
+}
+
+// fieldLines draws each field of the current version, masked unless
+// revealed. A revealed multi-line value (an SSH key, a certificate) is
+// drawn below its name.
+func (d *detail) fieldLines(w int) []string {
+	st := d.c.Styles
+	if len(d.fields) == 0 {
+		return []string{st.App.Muted.Render("  (no values in this version)")}
+	}
+	nameW := 0
+	for _, f := range d.fields {
+		nameW = max(nameW, lipgloss.Width(f))
+	}
+	nameW = min(nameW, w/3)
+	var out []string
+	for i, f := range d.fields {
+		marker := "  "
+		if i == d.sel {
+			marker = "› "
+		}
+		label := marker + padRight(fit(f, nameW), nameW) + "  "
+		v, revealed := d.shown[f]
+		if !revealed {
+			line := label + st.Detail.Masked.Render(mask)
+			if i == d.sel {
+				line = st.List.Selected.Render(label) + st.Detail.Masked.Render(mask)
+			}
+			out = append(out, fit(line, w))
+			continue
+		}
+		val := strings.Split(strings.TrimRight(v.Reveal(), "\n"), "\n")
+		if len(val) == 1 {
+			out = append(out, fit(label+st.Detail.Revealed.Render(val[0]), w))
+			continue
+		}
+		out = append(out, fit(label+st.App.Muted.Render("(revealed, "+plural(len(val), "line")+")"), w))
+		for _, l := range val {
+			out = append(out, fit("    "+st.Detail.Revealed.Render(l), w))
+		}
+	}
+	return out
+}
+
+func versionLines(st *Styles, sc *store.Secret, w, room int) []string {
+	vs := slices.Clone(sc.Versions)
+	slices.Reverse(vs)
+	var out []string
+	for i, v := range vs {
+		if i == room-1 && len(vs) > room {
+			out = append(out, st.App.Muted.Render(fmt.Sprintf("  … %d older (h for history)", len(vs)-i)))
+			break
+		}
+		out = append(out, fit(versionLine(st, sc, v), w))
+	}
+	return out
+}
+
+func versionLine(st *Styles, sc *store.Secret, v store.VersionInfo) string {
+	cur := " "
+	if v.N == sc.Current {
+		cur = "*"
+	}
+	s := fmt.Sprintf("%s v%-3d %s  %-8s %s", cur, v.N, fmtTime(v.Created), v.Action, v.Author)
+	if v.Purged {
+		s += st.App.Muted.Render("  (values dropped)")
+	}
+	return s
+}

@@ -1,0 +1,364 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+// The form adds a secret, or edits one's metadata and values. It never
+// shows a value: value inputs echo bullets, and editing starts them empty
+// ("unchanged") rather than reading the current values, which would be an
+// unaudited retrieval.
+
+type formKeys struct {
+	Next, Prev, Cycle, AddField, Save, Cancel key.Binding
+}
+
+func (k formKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Next, k.Prev, k.Cycle, k.AddField, k.Save, k.Cancel}
+}
+func (k formKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Next, k.Prev, k.Cycle}, {k.AddField, k.Save, k.Cancel}}
+}
+
+// Meta inputs, in order.
+const (
+	inPath = iota
+	inOwner
+	inTags
+	inUsage
+	inDesc
+	inRotate
+	numMetaInputs
+)
+
+var metaLabels = [numMetaInputs]string{"path", "owner", "tags", "usage", "description", "rotate every"}
+
+type fieldInput struct{ name, value textinput.Model }
+
+// Focus targets: a meta input, the kind selector, a field's name or value,
+// or one of the two buttons.
+type focusKind int
+
+const (
+	fMeta focusKind = iota
+	fKind
+	fFieldName
+	fFieldValue
+	fAddField
+	fSave
+)
+
+type focusTarget struct {
+	kind focusKind
+	i    int
+}
+
+type secretForm struct {
+	c    *Common
+	keys formKeys
+	edit *store.Secret // nil: adding
+
+	meta   [numMetaInputs]textinput.Model
+	kind   int // index into store.Kinds
+	fields []fieldInput
+	focus  int
+	err    error
+	saving string // the path being saved, until its savedMsg
+}
+
+func newSecretForm(c *Common, edit *store.Secret) *secretForm {
+	f := &secretForm{c: c, edit: edit, keys: formKeys{
+		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next")),
+		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous")),
+		Cycle:    key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "kind")),
+		AddField: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add field")),
+		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}}
+	ph := [numMetaInputs]string{"prod/payments/db", "team or person", "comma-separated", "ci:github/acme/api, k8s:prod/payments", "what it is for", "e.g. 90d, empty for none"}
+	for i := range f.meta {
+		f.meta[i] = newInput(ph[i], 0)
+	}
+	f.meta[inPath].CharLimit = store.MaxPathLen
+	f.kind = slices.Index(store.Kinds, store.KindPassword)
+	if edit == nil {
+		f.addField("value")
+	} else {
+		m := edit.Meta
+		f.meta[inPath].SetValue(edit.Path)
+		f.meta[inOwner].SetValue(m.Owner)
+		f.meta[inTags].SetValue(strings.Join(m.Tags, ", "))
+		f.meta[inUsage].SetValue(strings.Join(m.Usage, ", "))
+		f.meta[inDesc].SetValue(m.Description)
+		if m.RotateEvery > 0 {
+			f.meta[inRotate].SetValue(m.RotateEvery.String())
+		}
+		if k := slices.Index(store.Kinds, m.Kind); k >= 0 {
+			f.kind = k
+		}
+		if v, ok := edit.Version(edit.Current); ok {
+			for _, name := range v.Fields {
+				f.addField(name)
+			}
+		}
+	}
+	return f
+}
+
+func (f *secretForm) addField(name string) {
+	fi := fieldInput{name: newInput("field name", 128), value: newSecretInput("value")}
+	fi.name.SetValue(name)
+	if f.edit != nil && name != "" {
+		fi.value.Placeholder = "unchanged"
+	}
+	f.fields = append(f.fields, fi)
+}
+
+func (f *secretForm) targets() []focusTarget {
+	var ts []focusTarget
+	if f.edit == nil {
+		ts = append(ts, focusTarget{fMeta, inPath})
+	}
+	ts = append(ts, focusTarget{fKind, 0})
+	for i := inOwner; i < numMetaInputs; i++ {
+		ts = append(ts, focusTarget{fMeta, i})
+	}
+	for i := range f.fields {
+		ts = append(ts, focusTarget{fFieldName, i}, focusTarget{fFieldValue, i})
+	}
+	return append(ts, focusTarget{fAddField, 0}, focusTarget{fSave, 0})
+}
+
+func (f *secretForm) current() focusTarget {
+	ts := f.targets()
+	f.focus = min(max(f.focus, 0), len(ts)-1)
+	return ts[f.focus]
+}
+
+func (f *secretForm) input(t focusTarget) *textinput.Model {
+	switch t.kind {
+	case fMeta:
+		return &f.meta[t.i]
+	case fFieldName:
+		return &f.fields[t.i].name
+	case fFieldValue:
+		return &f.fields[t.i].value
+	}
+	return nil
+}
+
+// setFocus moves the focus to target n and focuses its input, if any.
+func (f *secretForm) setFocus(n int) tea.Cmd {
+	if in := f.input(f.current()); in != nil {
+		in.Blur()
+	}
+	ts := f.targets()
+	f.focus = (n + len(ts)) % len(ts)
+	if in := f.input(ts[f.focus]); in != nil {
+		return in.Focus()
+	}
+	return nil
+}
+
+func (f *secretForm) Init() tea.Cmd { return f.setFocus(f.focus) }
+
+// Typing is true for the whole form: a stray q must not quit with a
+// half-entered secret.
+func (f *secretForm) Typing() bool { return true }
+
+func (f *secretForm) Keys() help.KeyMap {
+	k := f.keys
+	k.Cycle.SetEnabled(f.current().kind == fKind)
+	k.Save.SetEnabled(f.saving == "")
+	return k
+}
+
+// savedMsg is the outcome of the form's save.
+type savedMsg struct {
+	path    string
+	added   bool
+	version int
+	err     error
+}
+
+func (savedMsg) broadcast()            {}
+func (m savedMsg) changedPath() string { return m.path }
+func (m savedMsg) outcome() (string, error) {
+	if m.added {
+		return "added " + m.path, m.err
+	}
+	if m.version > 0 {
+		return fmt.Sprintf("saved %s (version %d)", m.path, m.version), m.err
+	}
+	return "saved " + m.path, m.err
+}
+
+func (f *secretForm) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case savedMsg:
+		if f.saving == "" || msg.path != f.saving {
+			return nil
+		}
+		f.saving = ""
+		if msg.err != nil {
+			f.err = msg.err
+			return nil
+		}
+		return pop(f)
+	case tea.KeyMsg:
+		return f.handleKey(msg)
+	}
+	return nil
+}
+
+func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := f.Keys().(formKeys)
+	cur := f.current()
+	switch {
+	case key.Matches(msg, k.Cancel):
+		return pop(f)
+	case key.Matches(msg, k.Save):
+		return f.save()
+	case key.Matches(msg, k.AddField):
+		f.addField("")
+		return f.setFocus(len(f.targets()) - 4)
+	case key.Matches(msg, k.Next):
+		return f.setFocus(f.focus + 1)
+	case key.Matches(msg, k.Prev):
+		return f.setFocus(f.focus - 1)
+	case key.Matches(msg, k.Cycle):
+		d := 1
+		if msg.String() == "left" {
+			d = -1
+		}
+		f.kind = (f.kind + d + len(store.Kinds)) % len(store.Kinds)
+		return nil
+	case msg.Type == tea.KeyEnter:
+		switch cur.kind {
+		case fAddField:
+			f.addField("")
+			return f.setFocus(len(f.targets()) - 4)
+		case fSave:
+			return f.save()
+		}
+		return f.setFocus(f.focus + 1)
+	}
+	if in := f.input(cur); in != nil {
+		var cmd tea.Cmd
+		*in, cmd = in.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// collect validates the form and builds what to save. Errors name the
+// input, never repeat a value.
+func (f *secretForm) collect() (string, store.Meta, store.Fields, error) {
+	path, err := store.CleanPath(f.meta[inPath].Value())
+	if err != nil {
+		return "", store.Meta{}, nil, err
+	}
+	rot, err := store.ParseDuration(f.meta[inRotate].Value())
+	if err != nil {
+		return "", store.Meta{}, nil, fmt.Errorf("rotate every: %w", err)
+	}
+	m := store.Meta{
+		Kind:        store.Kinds[f.kind],
+		Owner:       strings.TrimSpace(f.meta[inOwner].Value()),
+		Tags:        splitList(f.meta[inTags].Value()),
+		Usage:       splitList(f.meta[inUsage].Value()),
+		Description: strings.TrimSpace(f.meta[inDesc].Value()),
+		RotateEvery: rot,
+	}
+	vals := store.Fields{}
+	for i, fi := range f.fields {
+		name := strings.TrimSpace(fi.name.Value())
+		v := fi.value.Value()
+		if name == "" && v == "" {
+			continue
+		}
+		if _, err := store.CleanField(name); err != nil {
+			return "", m, nil, fmt.Errorf("field %d: %w", i+1, err)
+		}
+		if _, dup := vals[name]; dup {
+			return "", m, nil, fmt.Errorf("field %q appears twice", name)
+		}
+		if v == "" {
+			if f.edit == nil {
+				return "", m, nil, fmt.Errorf("field %q has no value", name)
+			}
+			continue
+		}
+		vals[name] = wcrypto.NewSecret(v)
+	}
+	if f.edit == nil && len(vals) == 0 {
+		return "", m, nil, errors.New("a secret needs at least one field with a value")
+	}
+	return path, m, vals, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (f *secretForm) save() tea.Cmd {
+	if f.saving != "" {
+		return nil
+	}
+	path, m, vals, err := f.collect()
+	if err != nil {
+		f.err = err
+		return nil
+	}
+	f.err, f.saving = nil, path
+	s, ctx := f.c.Store, f.c.Ctx
+	if f.edit == nil {
+		return func() tea.Msg {
+			vi, err := s.Set(ctx, path, vals, store.SetOptions{CreateOnly: true, Meta: &m})
+			if err != nil {
+				err = fmt.Errorf("add %s: %w", path, err)
+			}
+			return savedMsg{path: path, added: true, version: vi.N, err: err}
+		}
+	}
+	return func() tea.Msg { return editSecret(ctx, s, path, m, vals) }
+}
+
+// editSecret writes the metadata, then the values if any were typed, as one
+// new version merged over the current one.
+func editSecret(ctx context.Context, s *store.Store, path string, m store.Meta, vals store.Fields) savedMsg {
+	_, err := s.SetMeta(ctx, path, func(old *store.Meta) error {
+		old.Kind, old.Owner, old.Tags, old.Usage = m.Kind, m.Owner, m.Tags, m.Usage
+		old.Description, old.RotateEvery = m.Description, m.RotateEvery
+		return nil
+	})
+	if err != nil {
+		return savedMsg{path: path, err: fmt.Errorf("edit %s: %w", path, err)}
+	}
+	if len(vals) == 0 {
+		return savedMsg{path: path}
+	}
+	vi, err := s.Set(ctx, path, vals, store.SetOptions{Merge: true})
+	if err != nil {
+		err = fmt.Errorf("edit %s: metadata saved, values not: %w", path, err)
+	}
+	return savedMsg{path: path, version: vi.N, err: err}
+}

@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+
+	"github.com/opsward/ward/store"
+)
+
+func (f *secretForm) View(w, h int) string {
+	st := f.c.Styles
+	title := "Add a secret"
+	if f.edit != nil {
+		title = "Edit " + f.edit.Path
+	}
+	cur := f.current()
+	labelW := 14
+	inW := max(10, w-labelW-4)
+	row := func(focused bool, label, body string) string {
+		marker := "  "
+		l := st.Form.Label.Render(padRight(label, labelW))
+		if focused {
+			marker = "› "
+			l = st.Form.Focused.Render(padRight(label, labelW))
+		}
+		return fit(marker+l+body, w)
+	}
+	input := func(in *textinput.Model) string {
+		in.Width = inW
+		return in.View()
+	}
+	lines := []string{fit(st.App.Header.Render(title), w), ""}
+	focusLine := 0
+	mark := func(t focusTarget) {
+		if t == cur {
+			focusLine = len(lines)
+		}
+	}
+	if f.edit == nil {
+		mark(focusTarget{fMeta, inPath})
+		lines = append(lines, row(cur == focusTarget{fMeta, inPath}, "path", input(&f.meta[inPath])))
+	}
+	mark(focusTarget{fKind, 0})
+	lines = append(lines, row(cur.kind == fKind, "kind", "‹ "+string(store.Kinds[f.kind])+" ›"))
+	for i := inOwner; i < numMetaInputs; i++ {
+		t := focusTarget{fMeta, i}
+		mark(t)
+		lines = append(lines, row(cur == t, metaLabels[i], input(&f.meta[i])))
+	}
+	lines = append(lines, "", st.Detail.Section.Render("Fields"))
+	for i := range f.fields {
+		fi := &f.fields[i]
+		mark(focusTarget{fFieldName, i})
+		lines = append(lines, row(cur == focusTarget{fFieldName, i}, "name", input(&fi.name)))
+		mark(focusTarget{fFieldValue, i})
+		lines = append(lines, row(cur == focusTarget{fFieldValue, i}, "  value", input(&fi.value)))
+	}
+	mark(focusTarget{fAddField, 0})
+	lines = append(lines, row(cur.kind == fAddField, "", "[ + add field ]"))
+	mark(focusTarget{fSave, 0})
+	saveLabel := "[ save ]"
+	if f.saving != "" {
+		saveLabel = "saving…"
+	}
+	lines = append(lines, row(cur.kind == fSave, "", saveLabel))
+	if f.err != nil {
+		lines = append(lines, "", fit(st.Form.Error.Render(f.err.Error()), w))
+	}
+	return scrollTo(lines, focusLine, h)
+}
+
+// scrollTo shows h of lines, keeping line `at` (the focus) in view and the
+// title on top when it fits.
+func scrollTo(lines []string, at, h int) string {
+	if len(lines) <= h {
+		return strings.Join(lines, "\n")
+	}
+	start := max(0, at-h+2)
+	end := min(len(lines), start+h)
+	return strings.Join(lines[start:end], "\n")
+}

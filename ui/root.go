@@ -1,0 +1,307 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// wideWidth is the width from which the detail pane sits beside the list
+// instead of covering it.
+const wideWidth = 100
+
+// Root is the top model: it owns the window size, the screen stack, the
+// dialog stack, the help bar and the status bar.
+type Root struct {
+	c       *Common
+	w, h    int
+	screens []screen
+	dialogs []dialog
+	help    help.Model
+	full    bool // full help shown
+	status  statusBar
+}
+
+// NewRoot returns the root model: the browser for an unlocked store, the
+// first-run screen without one.
+func NewRoot(c *Common) *Root {
+	r := &Root{c: c, help: help.New()}
+	r.help.Styles.ShortKey = c.Styles.App.Header
+	r.help.Styles.FullKey = c.Styles.App.Header
+	if c.Store == nil {
+		r.screens = []screen{newFirstRun(c)}
+	} else {
+		r.screens = []screen{newBrowser(c)}
+	}
+	return r
+}
+
+// Init starts the bottom screen (the browser loads the list).
+func (r *Root) Init() tea.Cmd { return r.screens[0].Init() }
+
+func (r *Root) top() screen { return r.screens[len(r.screens)-1] }
+
+func (r *Root) topDialog() dialog {
+	if len(r.dialogs) == 0 {
+		return nil
+	}
+	return r.dialogs[len(r.dialogs)-1]
+}
+
+// typing reports whether keys go to a text input, which turns off the
+// single-letter global keys.
+func (r *Root) typing() bool { return r.topDialog() == nil && r.top().Typing() }
+
+// Update routes in a fixed order: window size and global keys; the top
+// dialog; navigation and results from services; then the active screen.
+func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		r.w, r.h = msg.Width, msg.Height
+		r.help.Width = msg.Width
+		return r, nil
+	case tea.KeyMsg:
+		if cmd, done := r.handleGlobalKey(msg); done {
+			return r, cmd
+		}
+		if d := r.topDialog(); d != nil {
+			return r, d.Update(msg)
+		}
+		return r, r.top().Update(msg)
+	case confirmArmMsg:
+		if d := r.topDialog(); d != nil {
+			return r, d.Update(msg)
+		}
+		return r, nil
+	case pushScreenMsg:
+		return r, r.handlePush(msg.s)
+	case popScreenMsg:
+		return r, r.handlePop(msg.s)
+	case pushDialogMsg:
+		r.dialogs = append(r.dialogs, msg.d)
+		return r, msg.d.Init()
+	case closeDialogMsg:
+		if d := r.topDialog(); d != nil && (msg.d == nil || d == msg.d) {
+			r.dialogs = r.dialogs[:len(r.dialogs)-1]
+		}
+		return r, nil
+	case statusMsg:
+		r.status.set(msg.text, msg.err)
+		return r, nil
+	case copiedMsg:
+		return r, r.handleCopied(msg)
+	case clipTickMsg:
+		return r, r.status.handleTick(r.c, msg)
+	case storeReadyMsg:
+		return r, r.handleStoreReady(msg)
+	case headsLoadedMsg:
+		if msg.err != nil {
+			r.status.set("", msg.err)
+		}
+		return r, r.screens[0].Update(msg)
+	case broadcast:
+		return r, r.handleBroadcast(msg)
+	}
+	return r, r.top().Update(msg)
+}
+
+func (r *Root) handleGlobalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := r.c.Keys
+	typing := r.typing()
+	k.Quit.SetEnabled(!typing)
+	k.Help.SetEnabled(!typing)
+	switch {
+	case key.Matches(msg, k.ForceQuit), key.Matches(msg, k.Quit):
+		return tea.Quit, true
+	case key.Matches(msg, k.Help):
+		r.full = !r.full
+		return nil, true
+	}
+	return nil, false
+}
+
+func (r *Root) handlePush(s screen) tea.Cmd {
+	r.screens = append(r.screens, s)
+	return s.Init()
+}
+
+func (r *Root) handlePop(s screen) tea.Cmd {
+	if len(r.screens) <= 1 {
+		return nil
+	}
+	if s != nil && r.top() != s {
+		return nil
+	}
+	if l, ok := r.top().(leaver); ok {
+		l.leave()
+	}
+	r.screens = r.screens[:len(r.screens)-1]
+	return nil
+}
+
+// leaver is a screen that must forget something when it is closed (a
+// revealed value).
+type leaver interface{ leave() }
+
+func (r *Root) handleBroadcast(msg tea.Msg) tea.Cmd {
+	if cr, ok := msg.(changeResult); ok {
+		text, err := cr.outcome()
+		r.status.set(text, err)
+	}
+	cmds := make([]tea.Cmd, 0, len(r.screens))
+	for _, s := range r.screens {
+		cmds = append(cmds, s.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+// changeResult is a broadcast result of a change to a secret; the status
+// bar shows its outcome.
+type changeResult interface {
+	broadcast
+	outcome() (string, error)
+	changedPath() string
+}
+
+func (r *Root) handleStoreReady(msg storeReadyMsg) tea.Cmd {
+	if msg.err != nil {
+		return r.top().Update(msg)
+	}
+	r.c.Store = msg.store
+	r.screens = []screen{newBrowser(r.c)}
+	r.status.set(msg.note, nil)
+	return r.screens[0].Init()
+}
+
+// View draws header, body, help and status bar.
+func (r *Root) View() string {
+	if r.w <= 0 || r.h <= 0 {
+		return ""
+	}
+	header := r.headerView()
+	var keys help.KeyMap = combinedKeys{local: r.top().Keys(), global: r.c.Keys}
+	if d := r.topDialog(); d != nil {
+		keys = combinedKeys{local: d.Keys(), global: r.c.Keys}
+	}
+	gk := r.c.Keys
+	gk.Quit.SetEnabled(!r.typing())
+	gk.Help.SetEnabled(!r.typing())
+	keys = withGlobals(keys, gk)
+	var helpView string
+	if r.full {
+		helpView = r.help.FullHelpView(keys.FullHelp())
+	} else {
+		helpView = r.help.ShortHelpView(keys.ShortHelp())
+	}
+	statusView := r.status.view(r.c, r.w, r.statusInfo())
+	bodyH := r.h - 1 - lipgloss.Height(helpView) - 1
+	if bodyH < 1 {
+		bodyH = 1
+	}
+	body := r.bodyView(r.w, bodyH)
+	if d := r.topDialog(); d != nil {
+		body = overlay(body, d.View(r.w, bodyH), r.w, bodyH)
+	}
+	return strings.Join([]string{header, body, helpView, statusView}, "\n")
+}
+
+func withGlobals(k help.KeyMap, g GlobalKeyMap) help.KeyMap {
+	if ck, ok := k.(combinedKeys); ok {
+		ck.global = g
+		return ck
+	}
+	return k
+}
+
+func (r *Root) headerView() string {
+	st := r.c.Styles
+	title := st.App.Title.Render("ward")
+	name := st.App.Header.Render(r.c.StoreName())
+	if r.c.Demo {
+		name += st.App.Muted.Render(" (demo store: fake values)")
+	}
+	return fit(title+" "+name, r.w)
+}
+
+// bodyView draws the top screen; a detail over the browser on a wide
+// terminal sits beside the list rather than covering it.
+func (r *Root) bodyView(w, h int) string {
+	n := len(r.screens)
+	if _, ok := r.top().(*detail); ok && w >= wideWidth && n >= 2 {
+		if b, ok := r.screens[n-2].(*browser); ok {
+			lw := max(36, w*2/5)
+			left := fitBlock(b.View(lw, h), lw, h)
+			sep := strings.TrimRight(strings.Repeat(r.c.Styles.Divider.Render("│")+"\n", h), "\n")
+			right := fitBlock(r.top().View(w-lw-1, h), w-lw-1, h)
+			return lipgloss.JoinHorizontal(lipgloss.Top, left, sep, right)
+		}
+	}
+	return fitBlock(r.top().View(w, h), w, h)
+}
+
+func (r *Root) statusInfo() statusInfo {
+	info := statusInfo{store: r.c.StoreName()}
+	if b, ok := r.screens[0].(*browser); ok {
+		info.count, info.loaded = len(b.heads), b.loaded
+		info.filter, info.matches = b.filterText(), b.matchCount()
+	}
+	return info
+}
+
+// fit cuts s to w cells.
+func fit(s string, w int) string {
+	if lipgloss.Width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
+}
+
+// fitBlock makes s exactly w cells wide and h lines high, so columns line up
+// and the layout never grows past the window.
+func fitBlock(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lw := lipgloss.Width(l)
+		switch {
+		case lw > w:
+			lines[i] = ansi.Truncate(l, w, "…")
+		case lw < w:
+			lines[i] = l + strings.Repeat(" ", w-lw)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// overlay draws box centred over bg (w×h).
+func overlay(bg, box string, w, h int) string {
+	bl := strings.Split(bg, "\n")
+	boxLines := strings.Split(box, "\n")
+	bw := lipgloss.Width(box)
+	x := max(0, (w-bw)/2)
+	y := max(0, (h-len(boxLines))/2)
+	for i, line := range boxLines {
+		row := y + i
+		if row >= len(bl) {
+			break
+		}
+		left := ansi.Truncate(bl[row], x, "")
+		if pad := x - lipgloss.Width(left); pad > 0 {
+			left += strings.Repeat(" ", pad)
+		}
+		right := ansi.TruncateLeft(bl[row], x+lipgloss.Width(line), "")
+		bl[row] = left + line + right
+	}
+	return strings.Join(bl, "\n")
+}
+
+func joinLines(lines []string) string { return strings.Join(lines, "\n") }

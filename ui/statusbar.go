@@ -1,0 +1,117 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// statusBar is the bottom line: store, count, filter, the last message or
+// error, and the clipboard countdown. Errors say what failed and where;
+// they come from the store, whose errors never hold a value.
+type statusBar struct {
+	text string
+	err  error
+
+	clipUntil time.Time
+	clipWhat  string
+	clipSeq   int
+}
+
+// statusInfo is what the root tells the bar about the list.
+type statusInfo struct {
+	store          string
+	count, matches int
+	loaded         bool
+	filter         string
+}
+
+func (s *statusBar) set(text string, err error) { s.text, s.err = text, err }
+
+// clipTickMsg re-arms the countdown once a second while it runs; seq ties it
+// to one copy, so a second copy does not start a second ticker.
+type clipTickMsg struct{ seq int }
+
+func clipTick(seq int) tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clipTickMsg{seq} })
+}
+
+func (r *Root) handleCopied(msg copiedMsg) tea.Cmd {
+	if msg.err != nil {
+		r.status.set("", msg.err)
+		return nil
+	}
+	s := &r.status
+	s.clipSeq++
+	s.clipUntil = r.c.Now().Add(r.c.ClipboardClear)
+	s.clipWhat = msg.ref
+	s.set("copied "+msg.ref, nil)
+	return clipTick(s.clipSeq)
+}
+
+func (s *statusBar) handleTick(c *Common, msg clipTickMsg) tea.Cmd {
+	if msg.seq != s.clipSeq || s.clipUntil.IsZero() {
+		return nil
+	}
+	if !c.Now().Before(s.clipUntil) {
+		s.clipUntil = time.Time{}
+		s.set("clipboard cleared (if it still held "+s.clipWhat+")", nil)
+		return nil
+	}
+	return clipTick(msg.seq)
+}
+
+func (s *statusBar) clipLeft(c *Common) (time.Duration, bool) {
+	if s.clipUntil.IsZero() {
+		return 0, false
+	}
+	left := s.clipUntil.Sub(c.Now())
+	if left < 0 {
+		left = 0
+	}
+	return left, true
+}
+
+func (s *statusBar) view(c *Common, w int, info statusInfo) string {
+	st := c.Styles
+	parts := []string{info.store}
+	switch {
+	case c.Store == nil:
+	case !info.loaded:
+		parts = append(parts, "loading…")
+	default:
+		parts = append(parts, plural(info.count, "secret"))
+	}
+	if info.filter != "" {
+		parts = append(parts, fmt.Sprintf("filter %q: %d", info.filter, info.matches))
+	}
+	left := strings.Join(parts, " · ")
+	switch {
+	case s.err != nil:
+		left += " · " + st.Status.Error.Render("error: "+s.err.Error())
+	case s.text != "":
+		left += " · " + st.Status.Info.Render(s.text)
+	}
+	right := ""
+	if d, ok := s.clipLeft(c); ok {
+		secs := int((d + time.Second - 1) / time.Second)
+		right = st.Status.Clip.Render(fmt.Sprintf("clipboard clears in %ds", secs))
+	}
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		// The countdown matters more than the end of a long message.
+		left = fit(left, max(0, w-lipgloss.Width(right)-1))
+		gap = max(0, w-lipgloss.Width(left)-lipgloss.Width(right))
+	}
+	return st.Status.Bar.Render(fit(left+strings.Repeat(" ", gap)+right, w))
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
