@@ -33,18 +33,17 @@ func (b *browser) rowView(row int32, selected bool, w int, now time.Time) string
 	} else {
 		name = "  " + h.Path[lastSlash(h.Path)+1:]
 	}
-	right := renderBadges(badgesFor(&st, h, now))
+	badges := renderBadges(badgesFor(&st, h, now))
+	var line string
 	if w >= 60 {
-		kind := st.List.Kind.Render(padRight(string(h.Kind), 12))
-		right = strings.TrimRight(kind+" "+right, " ")
+		// Columns: name, kind, badges; the name column gives way first.
+		nameW := max(16, min(w/2, w-2-14-lipgloss.Width(badges)))
+		line = marker + padRight(fit(name, nameW), nameW) + " " + st.List.Kind.Render(padRight(string(h.Kind), 12)) + " " + badges
+	} else {
+		nameW := max(8, w-2-1-lipgloss.Width(badges))
+		line = marker + padRight(fit(name, nameW), nameW) + " " + badges
 	}
-	nameW := w - lipgloss.Width(marker) - lipgloss.Width(right) - 1
-	if nameW < 8 {
-		right, nameW = "", w-lipgloss.Width(marker)
-	}
-	name = fit(name, nameW)
-	gap := max(1, w-lipgloss.Width(marker)-lipgloss.Width(name)-lipgloss.Width(right))
-	line := marker + name + strings.Repeat(" ", gap) + right
+	line = fit(strings.TrimRight(line, " "), w)
 	if selected {
 		return st.List.Selected.Render(ansi.Strip(line))
 	}

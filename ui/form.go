@@ -87,7 +87,8 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}}
-	ph := [numMetaInputs]string{"prod/payments/db", "team or person", "comma-separated", "ci:github/acme/api, k8s:prod/payments", "what it is for", "e.g. 90d, empty for none"}
+	// Placeholders say "e.g.": without colour they must not pass for values.
+	ph := [numMetaInputs]string{"e.g. prod/payments/db", "e.g. team-payments", "e.g. pci, db", "e.g. ci:github/acme/api, k8s:prod/payments", "e.g. primary database", "e.g. 90d; empty for none"}
 	for i := range f.meta {
 		f.meta[i] = newInput(ph[i], 0)
 	}
@@ -118,7 +119,7 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 }
 
 func (f *secretForm) addField(name string) {
-	fi := fieldInput{name: newInput("field name", 128), value: newSecretInput("value")}
+	fi := fieldInput{name: newInput("e.g. password", 128), value: newSecretInput("(typed value is not shown)")}
 	fi.name.SetValue(name)
 	if f.edit != nil && name != "" {
 		fi.value.Placeholder = "unchanged"

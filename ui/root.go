@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -65,6 +66,9 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		r.help.Width = msg.Width
 		return r, nil
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return r, r.splitRunes(msg)
+		}
 		if cmd, done := r.handleGlobalKey(msg); done {
 			return r, cmd
 		}
@@ -107,6 +111,26 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return r, r.handleBroadcast(msg)
 	}
 	return r, r.top().Update(msg)
+}
+
+// splitRunes handles keys typed faster than the terminal was read (tmux
+// send-keys, a fast typist over SSH) one by one: bubbletea delivers them as
+// one message, which would match no binding.
+func (r *Root) splitRunes(msg tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, ru := range msg.Runes {
+		_, cmd := r.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{ru}, Alt: msg.Alt})
+		cmds = append(cmds, cmd)
+		if isQuit(cmd) {
+			break
+		}
+	}
+	return tea.Sequence(cmds...)
+}
+
+// isQuit reports whether cmd is tea.Quit itself.
+func isQuit(cmd tea.Cmd) bool {
+	return cmd != nil && reflect.ValueOf(cmd).Pointer() == reflect.ValueOf(tea.Quit).Pointer()
 }
 
 func (r *Root) handleGlobalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
