@@ -93,7 +93,7 @@ func newBrowser(c *Common) *browser {
 	in.Prompt = "/ "
 	in.Placeholder = "type to filter"
 	in.Cursor.SetMode(cursor.CursorStatic)
-	return &browser{c: c, keys: newBrowserKeys(), input: in}
+	return &browser{c: c, keys: newBrowserKeys(), input: in, pageRows: 10}
 }
 
 // headsLoadedMsg carries the list of secrets.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/opsward/ward/clip"
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
@@ -25,6 +27,9 @@ type Common struct {
 	// Copy puts a value on the clipboard and arranges for it to be cleared
 	// after the delay; tests replace it so they need no clipboard.
 	Copy func(wcrypto.Secret, time.Duration) error
+	// Tick is tea.Tick; every timer goes through it, so tests can run
+	// commands synchronously and fire timers when they choose.
+	Tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	// ClipboardClear is how long a copied value stays on the clipboard.
 	ClipboardClear time.Duration
 	// RevealFor is how long a revealed value stays on screen.
@@ -44,6 +49,7 @@ func NewCommon(ctx context.Context, s *store.Store, file string) *Common {
 		Keys:           DefaultGlobalKeyMap(),
 		Now:            time.Now,
 		Copy:           clip.Copy,
+		Tick:           tea.Tick,
 		ClipboardClear: clip.DefaultClearAfter,
 		RevealFor:      30 * time.Second,
 		ArmDelay:       300 * time.Millisecond,

@@ -35,7 +35,7 @@ func newConfirm(c *Common, title, body, verb string, onYes tea.Cmd) *confirm {
 type confirmArmMsg struct{ d *confirm }
 
 func (d *confirm) Init() tea.Cmd {
-	return tea.Tick(d.c.ArmDelay, func(time.Time) tea.Msg { return confirmArmMsg{d} })
+	return d.c.Tick(d.c.ArmDelay, func(time.Time) tea.Msg { return confirmArmMsg{d} })
 }
 
 func (d *confirm) Keys() help.KeyMap {

@@ -33,7 +33,7 @@ func newDetailKeys() detailKeys {
 	return detailKeys{
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "prev field")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next field")),
-		Reveal:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal/hide")),
+		Reveal:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal")),
 		Copy:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
 		Edit:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		Gen:     key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "generate")),
@@ -45,7 +45,9 @@ func newDetailKeys() detailKeys {
 }
 
 func (k detailKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Reveal, k.Copy, k.Edit, k.Gen, k.History, k.Retire, k.Back}
+	// History and add are in the full help (?): the short line must fit 80
+	// columns with the global keys.
+	return []key.Binding{k.Reveal, k.Copy, k.Edit, k.Gen, k.Retire, k.Back}
 }
 
 func (k detailKeys) FullHelp() [][]key.Binding {
@@ -244,7 +246,7 @@ func (d *detail) handleRevealed(msg revealedMsg) tea.Cmd {
 	d.shownSeq++
 	d.shown[msg.field] = msg.value
 	seq, path, field := d.shownSeq, msg.path, msg.field
-	return tea.Tick(d.c.RevealFor, func(time.Time) tea.Msg { return remaskMsg{path, field, seq} })
+	return d.c.Tick(d.c.RevealFor, func(time.Time) tea.Msg { return remaskMsg{path, field, seq} })
 }
 
 func (d *detail) handleKey(msg tea.KeyMsg) tea.Cmd {

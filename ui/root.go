@@ -221,6 +221,9 @@ func (r *Root) View() string {
 	} else {
 		helpView = r.help.ShortHelpView(keys.ShortHelp())
 	}
+	// bubbles/help can overflow its width when even the ellipsis does not
+	// fit; never let it wrap the layout.
+	helpView = fitBlock(helpView, r.w, lipgloss.Height(helpView))
 	statusView := r.status.view(r.c, r.w, r.statusInfo())
 	bodyH := r.h - 1 - lipgloss.Height(helpView) - 1
 	if bodyH < 1 {

@@ -35,8 +35,8 @@ func (s *statusBar) set(text string, err error) { s.text, s.err = text, err }
 // to one copy, so a second copy does not start a second ticker.
 type clipTickMsg struct{ seq int }
 
-func clipTick(seq int) tea.Cmd {
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clipTickMsg{seq} })
+func clipTick(c *Common, seq int) tea.Cmd {
+	return c.Tick(time.Second, func(time.Time) tea.Msg { return clipTickMsg{seq} })
 }
 
 func (r *Root) handleCopied(msg copiedMsg) tea.Cmd {
@@ -49,7 +49,7 @@ func (r *Root) handleCopied(msg copiedMsg) tea.Cmd {
 	s.clipUntil = r.c.Now().Add(r.c.ClipboardClear)
 	s.clipWhat = msg.ref
 	s.set("copied "+msg.ref, nil)
-	return clipTick(s.clipSeq)
+	return clipTick(r.c, s.clipSeq)
 }
 
 func (s *statusBar) handleTick(c *Common, msg clipTickMsg) tea.Cmd {
@@ -61,7 +61,7 @@ func (s *statusBar) handleTick(c *Common, msg clipTickMsg) tea.Cmd {
 		s.set("clipboard cleared (if it still held "+s.clipWhat+")", nil)
 		return nil
 	}
-	return clipTick(msg.seq)
+	return clipTick(c, msg.seq)
 }
 
 func (s *statusBar) clipLeft(c *Common) (time.Duration, bool) {

@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsward/ward/store"
+)
+
+// openDetail drives the root to the detail of path via the filter.
+func openDetail(t *testing.T, d *driver, filter string) {
+	t.Helper()
+	d.keys("/")
+	d.typeText(filter)
+	d.keys("enter")
+}
+
+func audits(t *testing.T, s *store.Store, path, action string) []store.Entry {
+	t.Helper()
+	es, err := s.Audit(context.Background(), store.AuditFilter{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Entry
+	for _, e := range es {
+		if e.Action == action {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestDetailRevealIsAuditedAndRemasks(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.must("prod/payments/db", "Fields (version 2)", "password", mask, "team-payments")
+	d.mustNot(canary)
+	if n := len(audits(t, s, "prod/payments/db", "reveal")); n != 0 {
+		t.Fatalf("%d reveal entries before r", n)
+	}
+	d.keys("r")
+	d.must(canary + "db-password-2")
+	d.mustNot(canary + "user") // only the selected field
+	es := audits(t, s, "prod/payments/db", "reveal")
+	if len(es) != 1 || es[0].Field != "password" || es[0].Version != 2 {
+		t.Fatalf("reveal entries: %+v", es)
+	}
+	// The timer masks it again.
+	top := d.root.top().(*detail)
+	d.send(remaskMsg{path: "prod/payments/db", field: "password", seq: top.shownSeq})
+	d.mustNot(canary)
+	// Reveal, then leave: masked on return.
+	d.keys("r")
+	d.must(canary)
+	d.keys("esc")
+	d.mustNot(canary)
+	d.keys("enter")
+	d.must("prod/payments/db", mask)
+	d.mustNot(canary)
+}
+
+func TestDetailStaleRemaskIsIgnored(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("r")
+	old := d.root.top().(*detail).shownSeq
+	d.keys("r", "r") // hide, reveal again: a new timer
+	d.send(remaskMsg{path: "prod/payments/db", field: "password", seq: old})
+	d.must(canary)
+}
+
+func TestDetailMultilineReveal(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	openDetail(t, d, "edgetls")
+	d.must("[expires in 9d]", "certificate")
+	d.keys("r")
+	d.must("(revealed, 2 lines)", canary+"cert", "line2")
+}
+
+func TestDetailCopyCountsDown(t *testing.T) {
+	s := newTestStore(t)
+	c, rec := newTestCommon(t, s)
+	now := testNow
+	c.Now = func() time.Time { return now }
+	d := newDriver(t, c, 120, 24)
+	openDetail(t, d, "stripe")
+	d.keys("c")
+	if len(rec.copied) != 1 || rec.copied[0] != canary+"stripe-key" {
+		t.Fatalf("copied %d values", len(rec.copied))
+	}
+	if len(audits(t, s, "prod/payments/stripe", "copy")) != 1 {
+		t.Error("copy not audited")
+	}
+	d.must("clipboard clears in 45s", "copied prod/payments/stripe#value")
+	d.mustNot(canary)
+	now = now.Add(2 * time.Second)
+	d.send(clipTickMsg{seq: d.root.status.clipSeq})
+	d.must("clipboard clears in 43s")
+	now = now.Add(time.Minute)
+	d.send(clipTickMsg{seq: d.root.status.clipSeq})
+	d.mustNot("clipboard clears in")
+	d.must("clipboard cleared")
+}
+
+func TestDetailCopyErrorSaysWhere(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	c.Copy = clipUnavailable
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "stripe")
+	d.keys("c")
+	d.must("error: copy prod/payments/stripe#value:")
+	d.mustNot(canary, "clipboard clears")
+}
+
+func TestDetailFieldSelection(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("down", "r")
+	d.must(canary + "user")
+	d.mustNot(canary + "db-password")
+}
+
+func TestDetailKeysDisabledWhenRetired(t *testing.T) {
+	s := newTestStore(t)
+	if _, err := s.Retire(context.Background(), "toplevel"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "toplevel")
+	d.must("[retired]")
+	if strings.Contains(d.view(), "d retire") {
+		t.Error("help offers retire for a retired secret")
+	}
+	d.keys("d")
+	if d.root.topDialog() != nil {
+		t.Error("d opened a dialog for a retired secret")
+	}
+}
