@@ -106,6 +106,15 @@ type revealedMsg struct {
 
 func (revealedMsg) broadcast() {}
 
+// String keeps the value out of any printing of the message: fmt does not
+// call the Secret's own redacting methods on an unexported field.
+func (m revealedMsg) String() string {
+	return fmt.Sprintf("revealedMsg{%s#%s, err: %v}", m.path, m.field, m.err)
+}
+
+// GoString is String, for %#v.
+func (m revealedMsg) GoString() string { return m.String() }
+
 func revealField(c *Common, path, field string) tea.Cmd {
 	s, ctx := c.Store, c.Ctx
 	return func() tea.Msg {

@@ -168,6 +168,7 @@ func (f *secretForm) setFocus(n int) tea.Cmd {
 	ts := f.targets()
 	f.focus = (n + len(ts)) % len(ts)
 	if in := f.input(ts[f.focus]); in != nil {
+		in.CursorEnd()
 		return in.Focus()
 	}
 	return nil

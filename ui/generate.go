@@ -165,6 +165,7 @@ func (g *generate) setFocus(n int) tea.Cmd {
 	rs := g.rows()
 	g.focus = (n + len(rs)) % len(rs)
 	if in := g.rowInput(genRow(rs[g.focus][0])); in != nil {
+		in.CursorEnd()
 		return in.Focus()
 	}
 	return nil

@@ -1,0 +1,334 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+func TestAddSecretForm(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	d.keys("a")
+	d.must("Add a secret", "path", "kind", "‹ password ›")
+	d.typeText("prod/new/thing")
+	d.keys("tab", "right") // kind: api-key
+	d.must("‹ api-key ›")
+	d.keys("tab")
+	d.typeText("team-x")
+	d.keys("tab")
+	d.typeText("a, b")
+	d.keys("tab", "tab", "tab")
+	d.typeText("30d")
+	d.keys("tab") // field name "value"
+	d.keys("tab")
+	d.typeText(canary + "new-value")
+	d.mustNot(canary)
+	d.must("••••")
+	d.keys("ctrl+n")
+	d.typeText("extra")
+	d.keys("tab")
+	d.typeText(canary + "extra")
+	d.mustNot(canary)
+	d.keys("ctrl+s")
+	d.must("added prod/new/thing")
+	d.mustNot("Add a secret", canary)
+	d.must("› ", "thing", "api-key") // selected in the list
+	if p := d.root.screens[0].(*browser).selectedPath(); p != "prod/new/thing" {
+		t.Errorf("selected %s after add", p)
+	}
+	_, f, err := s.Get(context.Background(), "prod/new/thing", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f["value"].Reveal() != canary+"new-value" || f["extra"].Reveal() != canary+"extra" {
+		t.Errorf("saved fields %v", f.Names())
+	}
+	sc, _ := s.Show(context.Background(), "prod/new/thing")
+	if sc.Meta.Kind != store.KindAPIKey || sc.Meta.Owner != "team-x" || strings.Join(sc.Meta.Tags, "|") != "a|b" || sc.Meta.RotateEvery.String() != "30d" {
+		t.Errorf("saved meta %+v", sc.Meta)
+	}
+}
+
+func TestAddSecretFormValidation(t *testing.T) {
+	tests := []struct {
+		name  string
+		fill  func(d *driver)
+		error string
+	}{
+		{"no path", func(d *driver) {}, "empty secret path"},
+		{"bad path", func(d *driver) { d.typeText("a//b") }, "empty segment"},
+		{"no value", func(d *driver) { d.typeText("x/y") }, `field "value" has no value`},
+		{"exists", func(d *driver) {
+			d.typeText("toplevel")
+			d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+			d.typeText("v")
+		}, "add toplevel: secret toplevel: already exists"},
+		{"bad rotation", func(d *driver) {
+			d.typeText("x/y")
+			d.keys("tab", "tab", "tab", "tab", "tab", "tab")
+			d.typeText("soon")
+		}, "rotate every: bad duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestStore(t)
+			c, _ := newTestCommon(t, s)
+			d := newDriver(t, c, 120, 30)
+			d.keys("a")
+			tt.fill(d)
+			d.keys("ctrl+s")
+			d.must("Add a secret", tt.error)
+		})
+	}
+}
+
+func TestEditSecretForm(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.must("Edit prod/payments/db", "team-payments", "unchanged")
+	d.mustNot(canary)
+	d.keys("tab") // owner
+	for range len("team-payments") {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("team-dba")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db", "team-dba", "Fields (version 2)")
+	// Typing a value makes a new version merged over the old.
+	d.keys("e", "tab", "tab", "tab", "tab", "tab", "tab", "tab") // password value (fields sorted: password, username)
+	d.typeText(canary + "edited")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db (version 3)", "Fields (version 3)")
+	_, f, err := s.Get(context.Background(), "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f["password"].Reveal() != canary+"edited" || f["username"].Reveal() != canary+"user" {
+		t.Error("edit did not merge the new password over the old fields")
+	}
+}
+
+func TestGenerate(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 24)
+	openDetail(t, d, "ppdb")
+	d.keys("g")
+	d.must("Generate a new value for prod/payments/db", "‹ password ›", "entropy: 156 bits", "field     password")
+	d.keys("right") // token
+	d.must("‹ token ›", "entropy: 256 bits")
+	d.keys("right") // passphrase
+	d.must("‹ passphrase ›", "entropy: 72 bits")
+	d.keys("left", "left") // password
+	d.keys("tab")
+	for range 2 {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("32")
+	d.keys("tab", "space") // no symbols
+	d.must("[ ] symbols")
+	d.keys("enter")
+	d.must("generated password:32:nosymbols:field=password for prod/payments/db (version 3)", "Fields (version 3)")
+	d.mustNot(canary)
+	_, f, err := s.Get(context.Background(), "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := f["password"].Reveal(); len(v) != 32 || strings.ContainsAny(v, "!#$%&*+-=?@^_~") {
+		t.Errorf("generated value has length %d or symbols", len(v))
+	}
+	if f["username"].Reveal() != canary+"user" {
+		t.Error("generate dropped the other fields")
+	}
+}
+
+func TestGenerateSSHKey(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "search")
+	d.keys("g", "left") // ssh-ed25519
+	d.must("‹ ssh-ed25519 ›", "private_key and public_key", "entropy: 256 bits")
+	d.keys("tab")
+	d.typeText("ci@demo")
+	d.keys("enter")
+	d.must("generated ssh-ed25519:comment=ci@demo", "private_key", "public_key")
+	d.mustNot("BEGIN OPENSSH")
+}
+
+func TestGenerateRejectsBadOptions(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "search")
+	d.keys("g", "tab")
+	d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	d.must("length must be a number above 0")
+	d.keys("enter")
+	d.must("Generate a new value")
+	sc, _ := s.Show(context.Background(), "dev/search/api-key")
+	if sc.Current != 1 {
+		t.Error("a bad spec saved a version")
+	}
+}
+
+func TestRetireNeedsArmedConfirm(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	c.Tick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil } // never arms by itself
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "search")
+	d.keys("d")
+	dlg, ok := d.root.topDialog().(*confirm)
+	if !ok {
+		t.Fatal("d opened no confirm dialog")
+	}
+	d.must("Retire dev/search/api-key?")
+	d.mustNot("y retire")
+	d.keys("y", "enter")
+	if d.root.topDialog() == nil {
+		t.Fatal("a key before arming closed the dialog")
+	}
+	d.send(confirmArmMsg{dlg})
+	d.must("y retire")
+	d.keys("n")
+	if d.root.topDialog() != nil {
+		t.Fatal("n did not close the dialog")
+	}
+	d.keys("d")
+	d.send(confirmArmMsg{d.root.topDialog().(*confirm)})
+	d.keys("y")
+	d.must("retired dev/search/api-key", "[retired]")
+	sc, _ := s.Show(context.Background(), "dev/search/api-key")
+	if sc.Meta.Status != store.StatusRetired {
+		t.Errorf("status %s", sc.Meta.Status)
+	}
+}
+
+func TestTypedAheadKeysDoNotConfirm(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "search")
+	// "dy" typed in one burst: the y arrives before the dialog exists.
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("dy")})
+	sc, _ := s.Show(context.Background(), "dev/search/api-key")
+	if sc.Meta.Status == store.StatusRetired {
+		t.Fatal("typed-ahead y retired the secret")
+	}
+}
+
+func TestHistoryRollback(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("h")
+	d.must("History of prod/payments/db", "2 versions", "v2", "v1")
+	if strings.Contains(d.view(), "R roll back") {
+		t.Error("rollback offered for the current version")
+	}
+	d.keys("down", "R")
+	d.must("Roll prod/payments/db back to version 1?")
+	d.keys("y")
+	d.must("rolled prod/payments/db back to version 1 (now version 3)", "Fields (version 3)")
+	_, f, _ := s.Get(context.Background(), "prod/payments/db", store.GetOptions{})
+	if f["password"].Reveal() != canary+"db-password" {
+		t.Error("rollback did not restore version 1's values")
+	}
+}
+
+func TestChangeErrorsStayOnTheForm(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a")
+	d.typeText("x/y")
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+	d.typeText(canary + "v")
+	// The store goes away under the form.
+	if err := os.Remove(s.File); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("ctrl+s")
+	d.must("Add a secret", "add x/y:", "no such store")
+	d.mustNot(canary)
+}
+
+func TestQuitKeys(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	d.keys("/")
+	d.typeText("q")
+	if d.quit {
+		t.Fatal("q quit while typing in the filter")
+	}
+	d.mustNot("q quit")
+	d.must(`filter "q"`)
+	d.keys("esc", "a")
+	d.typeText("q")
+	if d.quit {
+		t.Fatal("q quit while typing in the form")
+	}
+	d.keys("esc")
+	d.must("q quit")
+	d.keys("q")
+	if !d.quit {
+		t.Fatal("q did not quit the list")
+	}
+	d = newDriver(t, c, 80, 24)
+	d.keys("a")
+	d.send(keyMsg("ctrl+c"))
+	if !d.quit {
+		t.Fatal("ctrl+c did not quit the form")
+	}
+}
+
+func TestHelpShowsOnlyWhatApplies(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("?")
+	d.must("pgdn", "add secret", "ctrl+c")
+	d.mustNot("clear filter") // no filter to clear
+	d.keys("?")
+	openDetail(t, d, "ppdb")
+	d.keys("?")
+	d.must("history", "prev field", "retire")
+	d.mustNot("toggle", "←/→")
+}
+
+func TestStoreErrorsNameWhatAndWhere(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 160, 40)
+	openDetail(t, d, "ppdb")
+	if _, err := s.Retire(context.Background(), "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(context.Background(), "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("r")
+	d.must("error: reveal prod/payments/db#password: secret prod/payments/db: not found")
+	msg := revealedMsg{path: "x", field: "y", value: wcrypto.NewSecret(canary), err: errors.New("boom")}
+	if s := fmt.Sprint(msg) + fmt.Sprintf("%v %+v %#v", msg, msg, msg); strings.Contains(s, canary) {
+		t.Error("a revealed message prints its value")
+	}
+}
