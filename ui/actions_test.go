@@ -34,7 +34,7 @@ func TestAddSecretForm(t *testing.T) {
 	d.keys("tab")
 	d.typeText(canary + "new-value")
 	d.mustNot(canary)
-	d.must("••••")
+	d.must(mask)
 	d.keys("ctrl+n")
 	d.typeText("extra")
 	d.keys("tab")

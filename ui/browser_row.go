@@ -36,8 +36,9 @@ func (b *browser) rowView(row int32, selected bool, w int, now time.Time) string
 	badges := renderBadges(badgesFor(&st, h, now))
 	var line string
 	if w >= 60 {
-		// Columns: name, kind, badges; the name column gives way first.
-		nameW := max(16, min(w/2, w-2-14-lipgloss.Width(badges)))
+		// Columns: name, kind, badges. The name column's width depends on
+		// the window only, so the columns line up row after row.
+		nameW := min(w/2, max(16, w-2-14-20))
 		line = marker + padRight(fit(name, nameW), nameW) + " " + st.List.Kind.Render(padRight(string(h.Kind), 12)) + " " + badges
 	} else {
 		nameW := max(8, w-2-1-lipgloss.Width(badges))

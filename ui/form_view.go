@@ -54,7 +54,7 @@ func (f *secretForm) View(w, h int) string {
 		mark(focusTarget{fFieldName, i})
 		lines = append(lines, row(cur == focusTarget{fFieldName, i}, "name", input(&fi.name)))
 		mark(focusTarget{fFieldValue, i})
-		lines = append(lines, row(cur == focusTarget{fFieldValue, i}, "  value", input(&fi.value)))
+		lines = append(lines, row(cur == focusTarget{fFieldValue, i}, "  value", secretInputView(&st, &fi.value)))
 	}
 	mark(focusTarget{fAddField, 0})
 	lines = append(lines, row(cur.kind == fAddField, "", "[ + add field ]"))

@@ -17,11 +17,18 @@ func newInput(placeholder string, limit int) textinput.Model {
 	return in
 }
 
-// newSecretInput returns an input for a value: each character is drawn as
-// a bullet, and the value never appears on screen.
+// newSecretInput returns an input for a value. It echoes nothing; draw it
+// with secretInputView, which shows a fixed mask, so not even the length
+// of the value is on screen.
 func newSecretInput(placeholder string) textinput.Model {
 	in := newInput(placeholder, 0)
-	in.EchoMode = textinput.EchoPassword
-	in.EchoCharacter = '•'
+	in.EchoMode = textinput.EchoNone
 	return in
+}
+
+func secretInputView(st *Styles, in *textinput.Model) string {
+	if in.Value() == "" {
+		return st.App.Muted.Render(in.Placeholder)
+	}
+	return mask
 }

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/internal/testenv"
+	"github.com/opsward/ward/store"
+)
+
+// noKeyring makes the real OS keyring unreachable for this test: go-keyring
+// talks to the Secret Service over the D-Bus session bus.
+func noKeyring(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+}
+
+func newFirstRunCommon(t *testing.T) *Common {
+	c, _ := newTestCommon(t, nil)
+	c.StoreFile = filepath.Join(t.TempDir(), "stores", "default.ward")
+	return c
+}
+
+func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
+	noKeyring(t)
+	c := newFirstRunCommon(t)
+	d := newDriver(t, c, 80, 24)
+	d.must("Welcome to ward", "There is no store yet", "default.ward", "OS keyring", "Press enter")
+	d.keys("enter")
+	d.must("OS keyring write failed:", "passphrase", "again")
+	if _, err := os.Stat(c.StoreFile); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a store file exists after the keyring failed: %v", err)
+	}
+	// q belongs to the passphrase input now.
+	d.typeText("q")
+	if d.quit {
+		t.Fatal("q quit while typing a passphrase")
+	}
+	d.mustNot("q quit")
+	d.keys("enter")
+	d.typeText("different")
+	d.keys("enter")
+	d.must("the two passphrases differ")
+	d.keys("enter", "enter") // both empty now
+	d.must("the passphrase is empty")
+	d.typeText("correct horse")
+	d.keys("enter")
+	d.typeText("correct horse")
+	d.mustNot("correct horse") // EchoNone
+	d.must("(typed, not shown)")
+	d.keys("enter")
+	d.must("created store default", "0 secrets", "no secrets yet")
+	if d.root.status.text != "created store default; its identity is in "+store.IdentityFileFor(c.StoreFile)+", protected by your passphrase" {
+		t.Errorf("status %q", d.root.status.text)
+	}
+	if c.Store == nil || c.Store.Mode() != store.IdentityFile {
+		t.Fatalf("store not made with an identity file")
+	}
+	// The passphrase opens it.
+	s, err := store.Open(context.Background(), c.StoreFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UnlockWith(context.Background(), store.Credentials{Prompter: fixedPassphrase("correct horse")}); err != nil {
+		t.Fatalf("unlock with the passphrase: %v", err)
+	}
+}
+
+func TestFirstRunBackFromPassphrase(t *testing.T) {
+	noKeyring(t)
+	c := newFirstRunCommon(t)
+	d := newDriver(t, c, 120, 40)
+	d.keys("enter")
+	d.must("passphrase")
+	d.keys("esc")
+	d.must("Press enter to create the store.")
+	d.mustNot("OS keyring write failed")
+}
+
+func TestFirstRunOtherErrorsAreShown(t *testing.T) {
+	c := newFirstRunCommon(t)
+	d := newDriver(t, c, 120, 40)
+	d.send(storeReadyMsg{err: errors.New("init store /x: already exists")})
+	d.must("init store /x: already exists", "Press enter")
+}
+
+func TestFirstRunWithKeyring(t *testing.T) {
+	testenv.RequireKeyring(t)
+	c := newFirstRunCommon(t)
+	d := newDriver(t, c, 80, 24)
+	d.keys("enter")
+	d.must("created store default; its identity is in the OS keyring", "0 secrets")
+	t.Cleanup(func() { _ = wcrypto.KeyringDelete(c.Store.KeyringUser()) })
+	if c.Store.Mode() != store.IdentityKeyring {
+		t.Errorf("mode %s", c.Store.Mode())
+	}
+}
