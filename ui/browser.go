@@ -299,7 +299,7 @@ func (b *browser) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Open):
 		b.input.Blur()
 		if p := b.selectedPath(); p != "" {
-			return push(newDetail(b.c, p))
+			return b.c.push(newDetail(b.c, p))
 		}
 	case key.Matches(msg, k.Clear):
 		b.input.Blur()
@@ -309,7 +309,7 @@ func (b *browser) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Filter):
 		return b.input.Focus()
 	case key.Matches(msg, k.Add):
-		return push(newSecretForm(b.c, nil))
+		return b.c.push(newSecretForm(b.c, nil))
 	case typing:
 		var cmd tea.Cmd
 		b.input, cmd = b.input.Update(msg)

@@ -24,6 +24,7 @@ func testHeads() []store.Head {
 func newTestBrowser(t *testing.T, hs []store.Head) *browser {
 	t.Helper()
 	c, _ := newTestCommon(t, nil)
+	c.nav = &fakeNav{}
 	b := newBrowser(c)
 	b.Update(headsLoadedMsg{heads: hs})
 	return b
@@ -94,13 +95,14 @@ func TestBrowserFilter(t *testing.T) {
 	if b.filterText() != "pz" || b.selectedPath() != "prod/z" {
 		t.Errorf("filter = %q selecting %q, want pz selecting prod/z", b.filterText(), b.selectedPath())
 	}
-	cmd := b.Update(keyMsg("enter"))
+	b.Update(keyMsg("enter"))
 	if b.Typing() {
 		t.Error("enter left the filter focused")
 	}
-	if msg, ok := cmd().(pushScreenMsg); !ok {
-		t.Errorf("enter gave %T, want pushScreenMsg", msg)
-	} else if d := msg.s.(*detail); d.path != b.selectedPath() {
+	nav := b.c.nav.(*fakeNav)
+	if len(nav.screens) != 1 {
+		t.Errorf("enter pushed %d screens", len(nav.screens))
+	} else if d := nav.screens[0].(*detail); d.path != b.selectedPath() {
 		t.Errorf("enter opened %s, selected %s", d.path, b.selectedPath())
 	}
 	b.Update(keyMsg("esc"))
@@ -117,8 +119,9 @@ func TestBrowserNoMatches(t *testing.T) {
 	if v := b.View(80, 10); !strings.Contains(v, `nothing matches "qq"`) {
 		t.Errorf("view:\n%s", v)
 	}
-	if cmd := b.Update(keyMsg("enter")); cmd != nil {
-		t.Error("enter with nothing selected did something")
+	b.Update(keyMsg("enter"))
+	if n := len(b.c.nav.(*fakeNav).screens); n != 0 {
+		t.Error("enter with nothing selected opened a screen")
 	}
 }
 
@@ -152,3 +155,11 @@ func TestBrowserKeepsSelectionAcrossReload(t *testing.T) {
 		t.Errorf("after reload selected %s", p)
 	}
 }
+
+// fakeNav records what a screen tested alone asks the root to do.
+type fakeNav struct{ screens []screen }
+
+func (n *fakeNav) pushScreen(s screen) tea.Cmd { n.screens = append(n.screens, s); return nil }
+func (n *fakeNav) popScreen(screen)            {}
+func (n *fakeNav) pushDialog(dialog) tea.Cmd   { return nil }
+func (n *fakeNav) closeDialog(dialog)          {}

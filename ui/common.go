@@ -34,6 +34,8 @@ type Common struct {
 	ClipboardClear time.Duration
 	// RevealFor is how long a revealed value stays on screen.
 	RevealFor time.Duration
+	nav       navigator // the root
+
 	// ArmDelay is how long a confirm dialog ignores keys after it opens, so
 	// keys typed ahead of it cannot confirm a destructive action.
 	ArmDelay time.Duration

@@ -57,9 +57,11 @@ func (d *confirm) Update(msg tea.Msg) tea.Cmd {
 		}
 		switch {
 		case key.Matches(msg, d.yes):
-			return tea.Sequence(closeDialog(d), d.onYes)
+			d.c.closeDialog(d)
+			return d.onYes
 		case key.Matches(msg, d.no):
-			return closeDialog(d)
+			d.c.closeDialog(d)
+			return nil
 		}
 	}
 	return nil

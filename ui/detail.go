@@ -262,7 +262,7 @@ func (d *detail) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := d.Keys().(detailKeys)
 	switch {
 	case key.Matches(msg, k.Back):
-		return pop(d)
+		return d.c.pop(d)
 	case key.Matches(msg, k.Up):
 		d.sel = max(0, d.sel-1)
 	case key.Matches(msg, k.Down):
@@ -278,18 +278,18 @@ func (d *detail) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return copyField(d.c, d.path, d.field())
 	case key.Matches(msg, k.Edit):
 		d.leave()
-		return push(newSecretForm(d.c, d.sec))
+		return d.c.push(newSecretForm(d.c, d.sec))
 	case key.Matches(msg, k.Gen):
 		d.leave()
-		return push(newGenerate(d.c, d.sec, d.field()))
+		return d.c.push(newGenerate(d.c, d.sec, d.field()))
 	case key.Matches(msg, k.History):
 		d.leave()
-		return push(newHistory(d.c, d.sec))
+		return d.c.push(newHistory(d.c, d.sec))
 	case key.Matches(msg, k.Add):
 		d.leave()
-		return push(newSecretForm(d.c, nil))
+		return d.c.push(newSecretForm(d.c, nil))
 	case key.Matches(msg, k.Retire):
-		return openDialog(newConfirm(d.c, "Retire "+d.path+"?",
+		return d.c.openDialog(newConfirm(d.c, "Retire "+d.path+"?",
 			"It stays in the store with its versions; setting a new value brings it back.",
 			"retire", retireSecret(d.c.Ctx, d.c.Store, d.path)))
 	}

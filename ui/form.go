@@ -218,7 +218,7 @@ func (f *secretForm) Update(msg tea.Msg) tea.Cmd {
 			f.err = msg.err
 			return nil
 		}
-		return pop(f)
+		return f.c.pop(f)
 	case tea.KeyMsg:
 		return f.handleKey(msg)
 	}
@@ -230,7 +230,7 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 	cur := f.current()
 	switch {
 	case key.Matches(msg, k.Cancel):
-		return pop(f)
+		return f.c.pop(f)
 	case key.Matches(msg, k.Save):
 		return f.save()
 	case key.Matches(msg, k.AddField):

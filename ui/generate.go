@@ -252,7 +252,7 @@ func (g *generate) Update(msg tea.Msg) tea.Cmd {
 			g.err = msg.err
 			return nil
 		}
-		return pop(g)
+		return g.c.pop(g)
 	case tea.KeyMsg:
 		return g.handleKey(msg)
 	}
@@ -264,7 +264,7 @@ func (g *generate) handleKey(msg tea.KeyMsg) tea.Cmd {
 	r, ti := g.row()
 	switch {
 	case key.Matches(msg, k.Cancel):
-		return pop(g)
+		return g.c.pop(g)
 	case key.Matches(msg, k.Save):
 		spec, err := g.spec()
 		if err != nil {

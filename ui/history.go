@@ -90,20 +90,20 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 		}
 	case rolledBackMsg:
 		if msg.err == nil && msg.path == h.sec.Path {
-			return tea.Batch(pop(h), loadSecret(h.c, h.sec.Path))
+			return tea.Batch(h.c.pop(h), loadSecret(h.c, h.sec.Path))
 		}
 	case tea.KeyMsg:
 		k := h.Keys().(historyKeys)
 		switch {
 		case key.Matches(msg, k.Back):
-			return pop(h)
+			return h.c.pop(h)
 		case key.Matches(msg, k.Up):
 			h.sel = max(0, h.sel-1)
 		case key.Matches(msg, k.Down):
 			h.sel = min(len(h.sec.Versions)-1, h.sel+1)
 		case key.Matches(msg, k.Rollback):
 			v, _ := h.version()
-			return openDialog(newConfirm(h.c,
+			return h.c.openDialog(newConfirm(h.c,
 				fmt.Sprintf("Roll %s back to version %d?", h.sec.Path, v.N),
 				fmt.Sprintf("This writes version %d's values as a new version; version %d stays in the history.", v.N, h.sec.Current),
 				"roll back", rollback(h.c, h.sec.Path, v.N)))

@@ -11,7 +11,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+// updating reports whether -update was given; the flag itself is defined
+// by x/exp/golden, which teatest imports.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // screens reach each screen from a fresh root, by keys.
 var screens = []struct {
@@ -24,7 +29,12 @@ var screens = []struct {
 	{"detail-revealed", func(d *driver) { openDetail(d.t.(*testing.T), d, "ppdb"); d.keys("r") }},
 	{"confirm", func(d *driver) { openDetail(d.t.(*testing.T), d, "ppdb"); d.keys("d") }},
 	{"history", func(d *driver) { openDetail(d.t.(*testing.T), d, "ppdb"); d.keys("h") }},
-	{"add-form", func(d *driver) { d.keys("a"); d.typeText("prod/x"); d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab"); d.typeText(canary) }},
+	{"add-form", func(d *driver) {
+		d.keys("a")
+		d.typeText("prod/x")
+		d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+		d.typeText(canary)
+	}},
 	{"edit-form", func(d *driver) { openDetail(d.t.(*testing.T), d, "ppdb"); d.keys("e") }},
 	{"generate", func(d *driver) { openDetail(d.t.(*testing.T), d, "ppdb"); d.keys("g") }},
 	{"help", func(d *driver) { d.keys("?") }},
@@ -83,7 +93,7 @@ func golden(t *testing.T, name, got string) {
 	}
 	got = b.String()
 	file := filepath.Join("testdata", "golden", name+".txt")
-	if *update {
+	if updating() {
 		if strings.Contains(got, canary) {
 			t.Fatalf("refusing to write a value into golden %s", file)
 		}
@@ -103,4 +113,3 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from the golden file:\n--- got\n%s--- want\n%s", name, got, want)
 	}
 }
-

@@ -31,6 +31,7 @@ type Root struct {
 // first-run screen without one.
 func NewRoot(c *Common) *Root {
 	r := &Root{c: c, help: help.New()}
+	c.nav = r
 	r.help.Styles.ShortKey = c.Styles.App.Header
 	r.help.Styles.FullKey = c.Styles.App.Header
 	if c.Store == nil {
@@ -79,18 +80,6 @@ func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case confirmArmMsg:
 		if d := r.topDialog(); d != nil {
 			return r, d.Update(msg)
-		}
-		return r, nil
-	case pushScreenMsg:
-		return r, r.handlePush(msg.s)
-	case popScreenMsg:
-		return r, r.handlePop(msg.s)
-	case pushDialogMsg:
-		r.dialogs = append(r.dialogs, msg.d)
-		return r, msg.d.Init()
-	case closeDialogMsg:
-		if d := r.topDialog(); d != nil && (msg.d == nil || d == msg.d) {
-			r.dialogs = r.dialogs[:len(r.dialogs)-1]
 		}
 		return r, nil
 	case statusMsg:
@@ -148,23 +137,30 @@ func (r *Root) handleGlobalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (r *Root) handlePush(s screen) tea.Cmd {
+func (r *Root) pushScreen(s screen) tea.Cmd {
 	r.screens = append(r.screens, s)
 	return s.Init()
 }
 
-func (r *Root) handlePop(s screen) tea.Cmd {
-	if len(r.screens) <= 1 {
-		return nil
+func (r *Root) popScreen(s screen) {
+	if len(r.screens) <= 1 || r.top() != s {
+		return
 	}
-	if s != nil && r.top() != s {
-		return nil
-	}
-	if l, ok := r.top().(leaver); ok {
+	if l, ok := s.(leaver); ok {
 		l.leave()
 	}
 	r.screens = r.screens[:len(r.screens)-1]
-	return nil
+}
+
+func (r *Root) pushDialog(d dialog) tea.Cmd {
+	r.dialogs = append(r.dialogs, d)
+	return d.Init()
+}
+
+func (r *Root) closeDialog(d dialog) {
+	if r.topDialog() == d {
+		r.dialogs = r.dialogs[:len(r.dialogs)-1]
+	}
 }
 
 // leaver is a screen that must forget something when it is closed (a

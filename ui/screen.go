@@ -31,26 +31,26 @@ type dialog interface {
 // (a change to a secret concerns the list and any detail showing it).
 type broadcast interface{ broadcast() }
 
-// Navigation messages: screens ask the root to change the stacks through
-// commands returning these, so no screen holds a pointer to the root.
-type (
-	pushScreenMsg struct{ s screen }
-	// popScreenMsg pops s if it is on top; a nil s pops whatever is.
-	popScreenMsg  struct{ s screen }
-	pushDialogMsg struct{ d dialog }
-	// closeDialogMsg closes d if it is on top.
-	closeDialogMsg struct{ d dialog }
-	// statusMsg puts a message, or an error, in the status bar.
-	statusMsg struct {
-		text string
-		err  error
-	}
-)
-
-func push(s screen) tea.Cmd { return func() tea.Msg { return pushScreenMsg{s} } }
-func pop(s screen) tea.Cmd  { return func() tea.Msg { return popScreenMsg{s} } }
-func openDialog(d dialog) tea.Cmd {
-	return func() tea.Msg { return pushDialogMsg{d} }
+// navigator changes the stacks. The root implements it and screens reach
+// it through Common; it acts at once, inside the Update that asks, so a key
+// that follows (a second esc typed quickly) already goes to the screen that
+// is then on top. It does no IO.
+type navigator interface {
+	pushScreen(s screen) tea.Cmd
+	// popScreen pops s if it is on top.
+	popScreen(s screen)
+	pushDialog(d dialog) tea.Cmd
+	// closeDialog closes d if it is on top.
+	closeDialog(d dialog)
 }
-func closeDialog(d dialog) tea.Cmd { return func() tea.Msg { return closeDialogMsg{d} } }
-func status(text string) tea.Cmd   { return func() tea.Msg { return statusMsg{text: text} } }
+
+// statusMsg puts a message, or an error, in the status bar.
+type statusMsg struct {
+	text string
+	err  error
+}
+
+func (c *Common) push(s screen) tea.Cmd       { return c.nav.pushScreen(s) }
+func (c *Common) pop(s screen) tea.Cmd        { c.nav.popScreen(s); return nil }
+func (c *Common) openDialog(d dialog) tea.Cmd { return c.nav.pushDialog(d) }
+func (c *Common) closeDialog(d dialog)        { c.nav.closeDialog(d) }
