@@ -9,12 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsward/ward/agent"
 	wcrypto "github.com/opsward/ward/crypto"
 )
 
 // TestMain lets the test binary play a second ward process: the crash and
 // concurrency tests re-run it with WARD_STORE_TEST_CHILD set.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == agent.AgentCommand {
+		os.Exit(agent.Main(context.Background()))
+	}
 	if role := os.Getenv("WARD_STORE_TEST_CHILD"); role != "" {
 		os.Exit(runChild(role))
 	}

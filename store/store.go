@@ -144,6 +144,7 @@ type Store struct {
 	mode     IdentityMode
 	envelope []byte
 	keys     *wcrypto.Keys
+	identity *age.X25519Identity // the identity that unlocked it, if known
 	creating bool
 
 	// LockTimeout is how long a transaction waits for another process's

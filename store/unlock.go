@@ -8,6 +8,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/opsward/ward/agent"
 	wcrypto "github.com/opsward/ward/crypto"
 )
 
@@ -49,6 +50,10 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 			}
 			wcrypto.CacheDrop(s.id) // stale: the store was re-keyed
 		}
+		if s.unlockFromAgent(ctx) {
+			wcrypto.CachePut(s.id, s.keys.Data)
+			return nil
+		}
 	}
 	ids, err := s.identities(c)
 	if err != nil {
@@ -57,10 +62,98 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 	if err := s.Unlock(ids...); err != nil {
 		return err
 	}
+	for _, id := range ids {
+		if x, ok := id.(*age.X25519Identity); ok {
+			s.identity = x
+			break
+		}
+	}
 	if useCache {
 		wcrypto.CachePut(s.id, s.keys.Data)
 	}
 	return nil
+}
+
+// unlockFromAgent asks a running agent (see `ward unlock`) for the store's
+// data key or identity. Any trouble with the agent means falling back to
+// the other ways, silently: an agent is a convenience.
+func (s *Store) unlockFromAgent(ctx context.Context) bool {
+	c, err := agent.Dial("")
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	e, err := c.Get(ctx, s.id)
+	if err != nil {
+		return false
+	}
+	if !e.DataKey.IsZero() && s.UnlockWithKey(ctx, e.DataKey.Reveal()) == nil {
+		return true
+	}
+	// The key no longer fits (the store was re-keyed): the identity still
+	// opens the new envelope.
+	if e.Identity.IsZero() {
+		return false
+	}
+	id, err := wcrypto.ParseIdentity(e.Identity.Reveal())
+	if err != nil || s.Unlock(id) != nil {
+		return false
+	}
+	s.identity = id
+	_ = c.Put(ctx, s.id, agent.Entry{Identity: e.Identity, DataKey: agent.NewKey(s.keys.Data)})
+	return true
+}
+
+// HandToAgent gives the store's identity and data key to the agent,
+// starting it if needed (exe is this program, which must run agent.Main
+// for agent.AgentCommand). The store must have been unlocked with an age
+// X25519 identity in this process.
+func (s *Store) HandToAgent(ctx context.Context, exe string) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	e := agent.Entry{DataKey: agent.NewKey(s.keys.Data)}
+	if s.identity != nil {
+		e.Identity = wcrypto.NewSecret(s.identity.String())
+	}
+	if err := agent.Start(exe, ""); err != nil {
+		return fmt.Errorf("start agent: %w", err)
+	}
+	c, err := agent.Dial("")
+	if err != nil {
+		return fmt.Errorf("reach agent: %w", err)
+	}
+	defer c.Close()
+	if err := c.Put(ctx, s.id, e); err != nil {
+		return fmt.Errorf("hand store %s to the agent: %w", s.Name, err)
+	}
+	return nil
+}
+
+// LockSession forgets every store's keys held for this login session: the
+// agent's and the kernel keyring cache's. It reports what it found.
+func LockSession(ctx context.Context) (agentHeld int, err error) {
+	names, _ := Names()
+	for _, n := range names {
+		if f, err := FileFor(n); err == nil {
+			if s, err := Open(ctx, f); err == nil {
+				wcrypto.CacheDrop(s.id)
+			}
+		}
+	}
+	c, err := agent.Dial("")
+	if errors.Is(err, agent.ErrNotRunning) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return st.Stores, c.Lock(ctx)
 }
 
 func (s *Store) identities(c Credentials) ([]age.Identity, error) {
@@ -218,6 +311,7 @@ func Init(ctx context.Context, file string, o InitOptions) (*InitResult, error) 
 		}
 		return nil, err
 	}
+	s.identity = own
 	res.Store = s
 	return res, nil
 }

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+type fixedPrompter struct {
+	pass  string
+	asked int
+}
+
+func (p *fixedPrompter) Passphrase(string, bool) (string, error) {
+	p.asked++
+	return p.pass, nil
+}
+
+// TestPassphraseStoreAndAgent is the headless path: no keyring, a
+// passphrase-protected identity file, `ward unlock` handing the identity to
+// the agent, later calls unlocking without asking, `ward lock` forgetting.
+func TestPassphraseStoreAndAgent(t *testing.T) {
+	ctx := context.Background()
+	sockDir, err := os.MkdirTemp("", "wa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	t.Setenv("WARD_AGENT_SOCK", filepath.Join(sockDir, "a.sock"))
+	t.Setenv("WARD_CACHE_IDLE", "0") // only the agent may remember
+	t.Setenv("WARD_HOME", t.TempDir())
+	file, _ := FileFor("headless")
+
+	p := &fixedPrompter{pass: "fake passphrase for tests"}
+	res, err := Init(ctx, file, InitOptions{NoKeyring: true, Prompter: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Store.Mode() != IdentityFile || res.IdentityPath == "" {
+		t.Fatalf("mode %s, identity file %q", res.Store.Mode(), res.IdentityPath)
+	}
+	st, err := os.Stat(res.IdentityPath)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("identity file: %v %v", err, st)
+	}
+
+	s, _ := Open(ctx, file)
+	if err := s.UnlockWith(ctx, Credentials{}); !errors.Is(err, ErrNeedPassphrase) {
+		t.Fatalf("no prompter, no agent: got %v", err)
+	}
+	if err := s.UnlockWith(ctx, Credentials{Prompter: &fixedPrompter{pass: "wrong"}}); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("wrong passphrase: got %v", err)
+	}
+	if err := s.UnlockWith(ctx, Credentials{Prompter: p}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.HandToAgent(ctx, os.Args[0]); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { LockSession(ctx) })
+
+	s2, _ := Open(ctx, file)
+	if err := s2.UnlockWith(ctx, Credentials{}); err != nil {
+		t.Fatalf("agent did not unlock: %v", err)
+	}
+	// After a re-key the agent's data key is stale; its identity still
+	// opens the store.
+	if err := s2.Rekey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s3, _ := Open(ctx, file)
+	if err := s3.UnlockWith(ctx, Credentials{}); err != nil {
+		t.Fatalf("agent did not unlock after re-key: %v", err)
+	}
+
+	held, err := LockSession(ctx)
+	if err != nil || held != 1 {
+		t.Fatalf("lock: held %d, %v", held, err)
+	}
+	s4, _ := Open(ctx, file)
+	if err := s4.UnlockWith(ctx, Credentials{}); !errors.Is(err, ErrNeedPassphrase) {
+		t.Fatalf("after lock: got %v", err)
+	}
+}
