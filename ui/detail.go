@@ -69,12 +69,16 @@ type detail struct {
 	fields []string // the current version's field names
 	sel    int
 
-	shown    map[string]wcrypto.Secret // revealed values by field
+	shown map[string]wcrypto.Secret // revealed values by field
+	// shownSeq counts reveals, hides and leaves: a reveal's answer or
+	// re-mask timer from before the latest of them is stale. shownBy holds
+	// the count at which each shown field was revealed, for its timer.
 	shownSeq int
+	shownBy  map[string]int
 }
 
 func newDetail(c *Common, path string) *detail {
-	return &detail{c: c, keys: newDetailKeys(), path: path, shown: map[string]wcrypto.Secret{}}
+	return &detail{c: c, keys: newDetailKeys(), path: path, shown: map[string]wcrypto.Secret{}, shownBy: map[string]int{}}
 }
 
 // secretLoadedMsg carries a secret's metadata and history (no values).
@@ -97,8 +101,13 @@ func loadSecret(c *Common, path string) tea.Cmd {
 	}
 }
 
-// revealedMsg carries one revealed value.
+// revealedMsg carries one revealed value to the detail that asked for it,
+// and only while it has not been left since (gen counts leaves): a reveal
+// that returns late must not show a value the operator has walked away
+// from.
 type revealedMsg struct {
+	to          *detail
+	gen         int
 	path, field string
 	value       wcrypto.Secret
 	err         error
@@ -115,14 +124,14 @@ func (m revealedMsg) String() string {
 // GoString is String, for %#v.
 func (m revealedMsg) GoString() string { return m.String() }
 
-func revealField(c *Common, path, field string) tea.Cmd {
-	s, ctx := c.Store, c.Ctx
+func (d *detail) reveal(field string) tea.Cmd {
+	s, ctx, path, to, gen := d.c.Store, d.c.Ctx, d.path, d, d.shownSeq
 	return func() tea.Msg {
 		_, f, err := s.Get(ctx, path, store.GetOptions{Action: "reveal", Field: field})
 		if err != nil {
-			return revealedMsg{path: path, field: field, err: fmt.Errorf("reveal %s#%s: %w", path, field, err)}
+			return revealedMsg{to: to, gen: gen, path: path, field: field, err: fmt.Errorf("reveal %s#%s: %w", path, field, err)}
 		}
-		return revealedMsg{path: path, field: field, value: f[field]}
+		return revealedMsg{to: to, gen: gen, path: path, field: field, value: f[field]}
 	}
 }
 
@@ -207,6 +216,7 @@ func (d *detail) field() string {
 // leave forgets every revealed value.
 func (d *detail) leave() {
 	clear(d.shown)
+	clear(d.shownBy)
 	d.shownSeq++
 }
 
@@ -217,12 +227,13 @@ func (d *detail) Update(msg tea.Msg) tea.Cmd {
 			d.handleLoaded(msg)
 		}
 	case revealedMsg:
-		if msg.path == d.path {
+		if msg.to == d {
 			return d.handleRevealed(msg)
 		}
 	case remaskMsg:
-		if msg.path == d.path && msg.seq == d.shownSeq {
+		if msg.path == d.path && d.shownBy[msg.field] == msg.seq {
 			delete(d.shown, msg.field)
+			delete(d.shownBy, msg.field)
 		}
 	case changeResult:
 		if _, err := msg.outcome(); err == nil && msg.changedPath() == d.path {
@@ -252,8 +263,12 @@ func (d *detail) handleRevealed(msg revealedMsg) tea.Cmd {
 	if msg.err != nil {
 		return func() tea.Msg { return statusMsg{err: msg.err} }
 	}
+	if msg.gen != d.shownSeq {
+		return nil // left, or hidden, since it was asked for
+	}
 	d.shownSeq++
 	d.shown[msg.field] = msg.value
+	d.shownBy[msg.field] = d.shownSeq
 	seq, path, field := d.shownSeq, msg.path, msg.field
 	return d.c.Tick(d.c.RevealFor, func(time.Time) tea.Msg { return remaskMsg{path, field, seq} })
 }
@@ -271,9 +286,11 @@ func (d *detail) handleKey(msg tea.KeyMsg) tea.Cmd {
 		f := d.field()
 		if _, ok := d.shown[f]; ok {
 			delete(d.shown, f)
+			delete(d.shownBy, f)
+			d.shownSeq++
 			return nil
 		}
-		return revealField(d.c, d.path, f)
+		return d.reveal(f)
 	case key.Matches(msg, k.Copy):
 		return copyField(d.c, d.path, d.field())
 	case key.Matches(msg, k.Edit):

@@ -51,7 +51,7 @@ func TestDetailRevealIsAuditedAndRemasks(t *testing.T) {
 	}
 	// The timer masks it again.
 	top := d.root.top().(*detail)
-	d.send(remaskMsg{path: "prod/payments/db", field: "password", seq: top.shownSeq})
+	d.send(remaskMsg{path: "prod/payments/db", field: "password", seq: top.shownBy["password"]})
 	d.mustNot(canary)
 	// Reveal, then leave: masked on return.
 	d.keys("r")
@@ -119,6 +119,23 @@ func TestDetailCopyErrorSaysWhere(t *testing.T) {
 	d.keys("c")
 	d.must("error: copy prod/payments/stripe#value:")
 	d.mustNot(canary, "clipboard clears")
+}
+
+func TestDetailEachFieldRemasksOnItsOwnTimer(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("r", "down", "r")
+	d.must(canary+"db-password-2", canary+"user")
+	if len(d.timers) != 2 {
+		t.Fatalf("%d timers, want one per reveal", len(d.timers))
+	}
+	d.send(d.timers[0]) // the password's
+	d.mustNot(canary + "db-password")
+	d.must(canary + "user")
+	d.send(d.timers[1])
+	d.mustNot(canary)
 }
 
 func TestDetailFieldSelection(t *testing.T) {

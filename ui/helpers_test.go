@@ -114,6 +114,8 @@ type driver struct {
 	root   *Root
 	quit   bool
 	timers []tea.Msg
+	// afterEach, if set, checks the view after every message.
+	afterEach func(view string)
 }
 
 func newDriver(t testing.TB, c *Common, w, h int) *driver {
@@ -129,6 +131,9 @@ var cmdSliceType = reflect.TypeOf([]tea.Cmd(nil))
 func (d *driver) send(msg tea.Msg) {
 	d.t.Helper()
 	_, cmd := d.root.Update(msg)
+	if d.afterEach != nil {
+		d.afterEach(d.root.View())
+	}
 	d.run(cmd)
 }
 
