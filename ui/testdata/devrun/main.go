@@ -12,7 +12,13 @@ import (
 	"github.com/opsward/ward/ui"
 )
 
+// devrun stands in for `ward demo` until the cli has it: go build -o
+// /tmp/ward ./ui/testdata/devrun && WARD_E2E_BIN=/tmp/ward go test ./ui -run E2E
 func main() {
+	if len(os.Args) > 2 && os.Args[2] == "--help" {
+		fmt.Println("devrun demo: a throw-away demo store in the TUI")
+		return
+	}
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "devrun")
 	id := wcrypto.NewIdentity()
