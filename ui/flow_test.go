@@ -171,7 +171,9 @@ func TestFlowRetireWithConfirm(t *testing.T) {
 }
 
 func TestFlowFirstRunPassphrase(t *testing.T) {
-	noKeyring(t)
+	if !noKeyring(t) {
+		return
+	}
 	c := newFirstRunCommon(t)
 	f := newFlow(t, c, 80, 24)
 	f.wait("Welcome to ward")
