@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -115,8 +116,7 @@ func checkFields(f Fields) error {
 
 // addVersion writes fields as the next version of sc and applies the
 // retention limit.
-func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action string) (VersionInfo, error) {
-	now := s.Now()
+func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action string, now time.Time) (VersionInfo, error) {
 	n := 1
 	if len(sc.Versions) > 0 {
 		n = sc.Versions[len(sc.Versions)-1].N + 1
@@ -173,6 +173,15 @@ type SetOptions struct {
 	Meta *Meta
 	// CreateOnly fails with ErrExists if the secret exists.
 	CreateOnly bool
+	// Delete names fields to drop from the merged version (with Merge).
+	Delete []string
+	// EditMeta, if set, changes the metadata in the same transaction as
+	// the values, so an edit is one version and one audit entry, whole or
+	// not at all.
+	EditMeta func(*Meta) error
+	// At backdates the write (imports keep their original times; the demo
+	// makes an overdue secret); zero means now.
+	At time.Time
 }
 
 // Set writes a new version of the secret at path, creating the secret if
@@ -232,11 +241,30 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 		for k, v := range f {
 			nf[k] = v
 		}
+		for _, k := range o.Delete {
+			delete(nf, k)
+		}
+		if len(nf) == 0 {
+			return vi, fmt.Errorf("set %s: every field would be deleted; retire or purge the secret instead", path)
+		}
 	}
 	if sc.Meta.Status == StatusRetired {
 		sc.Meta.Status = StatusActive
 	}
-	if vi, err = s.addVersion(tx, lk, sc, nf, o.Action); err != nil {
+	if o.EditMeta != nil {
+		m := sc.Meta
+		m.Tags = slices.Clone(m.Tags)
+		m.Usage = slices.Clone(m.Usage)
+		if err := o.EditMeta(&m); err != nil {
+			return vi, err
+		}
+		sc.Meta = m
+	}
+	at := s.Now()
+	if !o.At.IsZero() {
+		at = o.At.UTC()
+	}
+	if vi, err = s.addVersion(tx, lk, sc, nf, o.Action, at); err != nil {
 		return vi, err
 	}
 	if err := s.writeSecret(tx, lk, sc); err != nil {
@@ -282,6 +310,21 @@ func (s *Store) SetMany(ctx context.Context, items []Item) error {
 	})
 }
 
+// Revision returns a number that grows with every change and retrieval
+// (the audit log's length), so a long-lived view such as the TUI can see
+// cheaply that another process changed the store.
+func (s *Store) Revision(ctx context.Context) (uint64, error) {
+	if s.keys == nil {
+		return 0, errNotUnlocked
+	}
+	var h auditHead
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		h, err = s.readAuditHead(tx)
+		return err
+	})
+	return h.Seq, err
+}
+
 // GetOptions shape a Get.
 type GetOptions struct {
 	Version int    // 0 for the current version
@@ -320,9 +363,12 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 			return err
 		}
 		if o.Field != "" {
-			if _, ok := f[o.Field]; !ok {
+			v, ok := f[o.Field]
+			if !ok {
 				return fmt.Errorf("secret %s has no field %q (fields: %s): %w", path, o.Field, strings.Join(f.Names(), ", "), ErrNotFound)
 			}
+			// Hand back only what was asked for and audited.
+			f = Fields{o.Field: v}
 		}
 		return s.appendAudit(tx, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n})
 	})
@@ -471,7 +517,7 @@ func (s *Store) Rollback(ctx context.Context, path string, n int) (VersionInfo, 
 		if err != nil {
 			return err
 		}
-		vi, err = s.addVersion(tx, lk, sc, f, fmt.Sprintf("rollback to %d", n))
+		vi, err = s.addVersion(tx, lk, sc, f, fmt.Sprintf("rollback to %d", n), s.Now())
 		return err
 	})
 	return vi, err
@@ -587,7 +633,7 @@ func (s *Store) copyOrMove(ctx context.Context, src, dst string, move bool) erro
 			ns.Current = 0
 			ns.Created = s.Now()
 			ns.Rotated = sc.Rotated
-			if _, err := s.addVersion(tx, dlk, &ns, f, "cp from "+src); err != nil {
+			if _, err := s.addVersion(tx, dlk, &ns, f, "cp from "+src, s.Now()); err != nil {
 				return err
 			}
 		}

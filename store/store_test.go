@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	wcrypto "github.com/opsward/ward/crypto"
 )
@@ -113,5 +114,44 @@ func TestRemoveRecipientRekeys(t *testing.T) {
 	}
 	if _, err := s.VerifyAudit(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSetOptions(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "x/y", fields("a", "fake-a", "b", "fake-b"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rev1, _ := s.Revision(ctx)
+	boom := errors.New("fake failure")
+	if _, err := s.Set(ctx, "x/y", fields("a", "fake-a2"), SetOptions{Merge: true, EditMeta: func(*Meta) error { return boom }}); !errors.Is(err, boom) {
+		t.Fatalf("edit error lost: %v", err)
+	}
+	if sc, _ := s.Show(ctx, "x/y"); sc.Current != 1 {
+		t.Fatal("failed edit wrote a version")
+	}
+	vi, err := s.Set(ctx, "x/y", fields("c", "fake-c"), SetOptions{Merge: true, Delete: []string{"b"},
+		EditMeta: func(m *Meta) error { m.Owner = "team-x"; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := vi.Fields; len(got) != 2 || got[0] != "a" || got[1] != "c" {
+		t.Fatalf("fields %v", got)
+	}
+	sc, f, err := s.Get(ctx, "x/y", GetOptions{Field: "c"})
+	if err != nil || sc.Meta.Owner != "team-x" || len(f) != 1 || f["c"].Reveal() != "fake-c" {
+		t.Fatalf("get one field: %v %v %v", err, sc.Meta.Owner, f.Names())
+	}
+	if rev2, _ := s.Revision(ctx); rev2 <= rev1 {
+		t.Fatalf("revision did not grow: %d -> %d", rev1, rev2)
+	}
+	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	if _, err := s.Set(ctx, "old/one", fields("value", "fake"), SetOptions{At: past, Meta: &Meta{RotateEvery: Duration(24 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := s.Show(ctx, "old/one")
+	if !old.Created.Equal(past) || !old.RotationDue().Equal(past.Add(24*time.Hour)) {
+		t.Fatalf("backdating: created %v", old.Created)
 	}
 }

@@ -344,23 +344,24 @@ func (f *secretForm) save() tea.Cmd {
 	return func() tea.Msg { return editSecret(ctx, s, path, m, vals) }
 }
 
-// editSecret writes the metadata, then the values if any were typed, as one
-// new version merged over the current one.
+// editSecret writes the metadata and, if any were typed, the values merged
+// over the current version: one transaction, whole or not at all.
 func editSecret(ctx context.Context, s *store.Store, path string, m store.Meta, vals store.Fields) savedMsg {
-	_, err := s.SetMeta(ctx, path, func(old *store.Meta) error {
+	edit := func(old *store.Meta) error {
 		old.Kind, old.Owner, old.Tags, old.Usage = m.Kind, m.Owner, m.Tags, m.Usage
 		old.Description, old.RotateEvery = m.Description, m.RotateEvery
 		return nil
-	})
-	if err != nil {
-		return savedMsg{path: path, err: fmt.Errorf("edit %s: %w", path, err)}
 	}
 	if len(vals) == 0 {
-		return savedMsg{path: path}
+		_, err := s.SetMeta(ctx, path, edit)
+		if err != nil {
+			err = fmt.Errorf("edit %s: %w", path, err)
+		}
+		return savedMsg{path: path, err: err}
 	}
-	vi, err := s.Set(ctx, path, vals, store.SetOptions{Merge: true})
+	vi, err := s.Set(ctx, path, vals, store.SetOptions{Merge: true, EditMeta: edit})
 	if err != nil {
-		err = fmt.Errorf("edit %s: metadata saved, values not: %w", path, err)
+		err = fmt.Errorf("edit %s: %w", path, err)
 	}
 	return savedMsg{path: path, version: vi.N, err: err}
 }

@@ -207,16 +207,13 @@ func special(ctx context.Context, s *store.Store, now time.Time) error {
 	}}); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	// The secret overdue for rotation: written with a clock 200 days back,
-	// so its Created and version times say so.
-	realNow := s.Now
-	s.Now = func() time.Time { return now.Add(-200 * 24 * time.Hour) }
-	_, err := s.Set(ctx, Overdue, mk(recipes[0]), store.SetOptions{Action: "import", Meta: &store.Meta{
+	// The secret overdue for rotation: written as of 200 days ago, so its
+	// Created and version times say so.
+	_, err := s.Set(ctx, Overdue, mk(recipes[0]), store.SetOptions{Action: "import", At: now.Add(-200 * 24 * time.Hour), Meta: &store.Meta{
 		Kind: store.KindPassword, Owner: "team-payments", Tags: []string{"prod", "pci"},
 		Usage: []string{"k8s:prod/payments", "ci:github/acme-demo/payments"}, Description: "payments primary database (fake)",
 		RotateEvery: store.Duration(90 * 24 * time.Hour), Rotator: "postgres",
 	}})
-	s.Now = realNow
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
