@@ -97,6 +97,16 @@
 // body), RedirectNext (307 to another address), StopAfter and Server.Stop
 // (the server dies mid-way).
 //
+// # Tests
+//
+// runConformance (conformance_test.go) is one suite run twice: against this
+// server (TestConformance) and, when WARD_TEST_VAULT_ADDR and
+// WARD_TEST_VAULT_TOKEN are set, against a real server such as `bao server
+// -dev` (TestConformanceReal; skipped otherwise: a listed skip). It writes
+// under a random prefix, restores the mount config it changes and deletes
+// its keys. Fault, clock, AppRole and mount-kind tests run in process only.
+// TestScale (10,000 paths, 16 workers) is skipped under -short.
+//
 // # Sources checked
 //
 //   - https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2
