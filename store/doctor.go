@@ -122,6 +122,16 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 		if err != nil {
 			return err
 		}
+		if sb := tx.Bucket(bktState); sb != nil {
+			_ = sb.ForEach(func(k, v []byte) error {
+				if _, _, _, err := s.openState(k, v); err != nil {
+					add("state "+shortHash(k), "%v", reason(err))
+				} else if ns, key, _, _ := s.openState(k, v); !bytes.Equal(s.stateKey(ns, key), k) {
+					add("state "+shortHash(k), "filed under another key")
+				}
+				return nil
+			})
+		}
 		if err := s.walkAudit(tx, func(Entry) error { r.AuditEntries++; return nil }); err != nil {
 			add("audit log", "%v", reason(err))
 		}

@@ -191,6 +191,27 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 	if err != nil {
 		return err
 	}
+	states, err := old.allState(tx)
+	if err != nil {
+		return err
+	}
+	if tx.Bucket(bktState) != nil {
+		if err := tx.DeleteBucket(bktState); err != nil {
+			return err
+		}
+	}
+	if len(states) > 0 {
+		sb, err := tx.CreateBucket(bktState)
+		if err != nil {
+			return err
+		}
+		for _, op := range states {
+			k := fresh.stateKey(op.NS, op.Key)
+			if err := sb.Put(k, fresh.sealState(k, op.NS, op.Key, op.Value)); err != nil {
+				return err
+			}
+		}
+	}
 	for _, name := range [][]byte{bktIndex, bktSecrets, bktVersions, bktAudit} {
 		if err := tx.DeleteBucket(name); err != nil {
 			return err
