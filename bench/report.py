@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""bench/report.py OUT — medians, ratios and PASS/FAIL per target from what
+bench/run left in OUT (hyperfine JSON, go test -bench output); prints a
+Markdown summary and writes it to OUT/summary.md."""
+
+import json
+import os
+import re
+import sys
+
+out = sys.argv[1]
+
+
+def read(name, default=""):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def hyperfine(name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            data = json.load(f)
+    except OSError:
+        return {}
+    return {r["command"]: r for r in data["results"]}
+
+
+def gobench(name):
+    """name -> ns/op, plus any extra metrics as name:unit."""
+    res = {}
+    for line in read(name).splitlines():
+        m = re.match(r"^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$", line)
+        if not m:
+            continue
+        fields = m.group(2).split()
+        for val, unit in zip(fields[::2], fields[1::2]):
+            key = m.group(1) if unit == "ns/op" else m.group(1) + ":" + unit
+            res[key] = float(val)
+    return res
+
+
+get = hyperfine("get.json")
+setls = hyperfine("set-ls.json")
+ms = lambda r: r["median"] * 1e3  # noqa: E731
+
+lines = ["# ward bench summary", ""]
+lines += ["```", read("machine.txt"), "ward commit: " + read("commit.txt", "(no ward binary)"),
+          "load average before/after: %s / %s" % (read("load-before.txt"), read("load-after.txt")), "```", ""]
+
+lines += ["| command | median | mean ± σ | min | runs |", "| --- | ---: | ---: | ---: | ---: |"]
+for r in list(get.values()) + list(setls.values()):
+    lines.append("| %s | %.2f ms | %.2f ± %.2f ms | %.2f ms | %d |" % (
+        r["command"], ms(r), r["mean"] * 1e3, r["stddev"] * 1e3, r["min"] * 1e3, len(r["times"])))
+lines.append("")
+
+verdicts = []
+
+
+def target(what, value, limit, unit, ok):
+    verdicts.append((what, value, limit, unit, ok))
+
+
+def g(name):
+    return ms(get[name]) if name in get else None
+
+
+first, warm, off = g("ward get (first of session)"), g("ward get (cache warm)"), g("ward get (WARD_CACHE_IDLE=0)")
+kr, st, agem, pas = g("keyring-read (Go)"), g("secret-tool lookup"), g("age -d"), g("pass show")
+if first and kr:
+    target("ward get, first of session ≤ 1.2 × keyring-read (DESIGN)", first / kr, 1.2, "×", first / kr <= 1.2)
+if off and kr:
+    target("ward get, WARD_CACHE_IDLE=0 ≤ 1.2 × keyring-read (DESIGN; +1 exec of env)", off / kr, 1.2, "×", off / kr <= 1.2)
+if first and st:
+    target("ward get, first of session ≤ 1.5 × secret-tool lookup (issue)", first / st, 1.5, "×", first / st <= 1.5)
+if warm and st:
+    target("ward get, cache warm ≤ 1.5 × secret-tool lookup (issue)", warm / st, 1.5, "×", warm / st <= 1.5)
+if warm and agem:
+    target("ward get, cache warm ≤ 1.5 × age -d (DESIGN)", warm / agem, 1.5, "×", warm / agem <= 1.5)
+if warm and pas:
+    target("ward get, cache warm ≥ 5 × faster than pass show", pas / warm, 5, "× faster", pas / warm >= 5)
+if first and pas:
+    target("ward get, first of session ≥ 5 × faster than pass show", pas / first, 5, "× faster", pas / first >= 5)
+if "ward set" in setls:
+    v = ms(setls["ward set"])
+    target("ward set p50 ≤ 20 ms (fsync included)", v, 20, "ms", v <= 20)
+if "ward ls" in setls:
+    v = ms(setls["ward ls"])
+    target("ward ls ≤ 300 ms", v, 300, "ms", v <= 300)
+ui = gobench("go-ui.txt")
+if "BenchmarkFirstFrame" in ui:
+    v = ui["BenchmarkFirstFrame"] / 1e6
+    target("TUI first frame ≤ 200 ms (BenchmarkFirstFrame)", v, 200, "ms", v <= 200)
+keys = {k: v for k, v in ui.items() if k.startswith("BenchmarkFilterKeystroke/") and ":" not in k}
+if keys:
+    worst = max(keys, key=keys.get)
+    v = keys[worst] / 1e6
+    target("TUI filter keystroke → frame ≤ 16 ms (worst of %s: %s)" % (
+        ", ".join(k.split("/")[1] for k in keys), worst.split("/")[1]), v, 16, "ms", v <= 16)
+if "BenchmarkFilterTyping:ms/keystroke" in ui:
+    v = ui["BenchmarkFilterTyping:ms/keystroke"]
+    target("TUI typing a 9-rune query, per keystroke ≤ 16 ms", v, 16, "ms", v <= 16)
+
+lines += ["| target | measured | limit | verdict |", "| --- | ---: | ---: | --- |"]
+for what, value, limit, unit, ok in verdicts:
+    lines.append("| %s | %.2f %s | %g %s | %s |" % (what, value, unit, limit, unit, "PASS" if ok else "**FAIL**"))
+lines.append("")
+
+for name, title in (("go-store.txt", "store"), ("go-crypto.txt", "crypto"), ("go-ui.txt", "ui")):
+    b = gobench(name)
+    if not b:
+        continue
+    lines += ["Go benchmarks, %s:" % title, "", "```"]
+    lines += [l for l in read(name).splitlines() if l.startswith("Benchmark")]
+    lines += ["```", ""]
+
+text = "\n".join(lines)
+with open(os.path.join(out, "summary.md"), "w") as f:
+    f.write(text + "\n")
+print(text)
