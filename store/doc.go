@@ -13,6 +13,8 @@
 //	versions  lookup key || u32 version -> sealed field values
 //	audit     u64 sequence -> MAC || sealed Entry
 //	journal   reserved for staged rotations
+//	state     keyed hash of (namespace, key) -> sealed (namespace, key, value):
+//	          what packages above keep with the store (sync bases, remotes)
 //
 // A lookup key is the first 16 bytes of HMAC-SHA-256(index key, path), so
 // neither paths nor metadata appear in plain text. Every sealed value is
