@@ -103,6 +103,32 @@ if "BenchmarkFilterTyping:ms/keystroke" in ui:
     v = ui["BenchmarkFilterTyping:ms/keystroke"]
     target("TUI typing a 9-rune query, per keystroke ≤ 16 ms", v, 16, "ms", v <= 16)
 
+# Where a ward get's time goes, from the differences between rows (medians
+# of separate processes: a rough split, good to a few tenths of a ms).
+sg_start, sg_unlock = g("store-get -stop start (process start)"), g("store-get -stop unlock (start+open+unlock, warm)")
+sg_warm, sg_first = g("store-get (cache warm)"), g("store-get (first of session)")
+split = []
+if sg_start:
+    split.append(("process start of a Go binary that links the store (runtime, package init)", sg_start))
+if sg_start and sg_unlock:
+    split.append(("Open (header read: bbolt read-only open) + unlock from the session cache", sg_unlock - sg_start))
+if sg_unlock and sg_warm:
+    split.append(("audited Get: read-write bbolt open, freelist load, audit append, commit with 2 fdatasync", sg_warm - sg_unlock))
+if sg_first and sg_warm:
+    split.append(("first of session: keyring read over D-Bus, identity parse, age unwrap, cache put", sg_first - sg_warm))
+if warm and sg_warm:
+    split.append(("the CLI on top of the store calls (cache warm): cobra, init of everything ward links, hardening", warm - sg_warm))
+if first and sg_first:
+    split.append(("the CLI on top of the store calls (first of session)", first - sg_first))
+w = g("ward get (cache warm, plain go build)")
+if w and warm:
+    split.append(("plain `go build` (cgo, dynamic linking) instead of the release build", w - warm))
+if split:
+    lines += ["Where the time of a get goes (differences of medians):", "",
+              "| part | ms |", "| --- | ---: |"]
+    lines += ["| %s | %.2f |" % (what, v) for what, v in split]
+    lines.append("")
+
 lines += ["| target | measured | limit | verdict |", "| --- | ---: | ---: | --- |"]
 for what, value, limit, unit, ok in verdicts:
     lines.append("| %s | %.2f %s | %g %s | %s |" % (what, value, unit, limit, unit, "PASS" if ok else "**FAIL**"))
