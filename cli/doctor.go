@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opsward/ward/store"
+)
+
+type doctorOptions struct{ f *Factory }
+
+func newDoctorCmd(f *Factory) *cobra.Command {
+	opts := &doctorOptions{f: f}
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check every record, the audit chain and the key envelope",
+		Long: `Open the store's header and key envelope, then every record and version,
+check that each is where it belongs and agrees with the index, that no
+values are orphaned, and that the audit chain is whole. Values are read to
+check them but never printed. Problems are named by path where the record
+opens, else by the record's keyed hash.
+
+JSON (--json): {"file","ok","secrets","versions","audit_entries",
+"recipients","problems":[{"where","what"}]}` + exitStatus(
+			"10   no such store",
+			"12   wrong identity or passphrase",
+			"13   a problem was found (the report says where)",
+		),
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDoctor(cmd.Context(), opts)
+		},
+	}
+}
+
+func runDoctor(ctx context.Context, opts *doctorOptions) error {
+	f := opts.f
+	s, err := f.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.Doctor(ctx)
+	if err != nil {
+		return err
+	}
+	if f.JSON {
+		type problem struct {
+			Where string `json:"where"`
+			What  string `json:"what"`
+		}
+		ps := make([]problem, 0, len(r.Problems))
+		for _, p := range r.Problems {
+			ps = append(ps, problem{p.Where, p.What})
+		}
+		if err := f.printJSON(struct {
+			File         string    `json:"file"`
+			OK           bool      `json:"ok"`
+			Secrets      int       `json:"secrets"`
+			Versions     int       `json:"versions"`
+			AuditEntries int       `json:"audit_entries"`
+			Recipients   int       `json:"recipients"`
+			Problems     []problem `json:"problems"`
+		}{r.File, r.OK(), r.Secrets, r.Versions, r.AuditEntries, r.Recipients, ps}); err != nil {
+			return err
+		}
+	} else {
+		st := f.styles()
+		fmt.Fprintf(f.Out, "store:         %s\n", r.File)
+		fmt.Fprintf(f.Out, "key envelope:  opens (%d recipients)\n", r.Recipients)
+		fmt.Fprintf(f.Out, "secrets:       %d\n", r.Secrets)
+		fmt.Fprintf(f.Out, "versions:      %d with values\n", r.Versions)
+		fmt.Fprintf(f.Out, "audit entries: %d\n", r.AuditEntries)
+		if r.OK() {
+			fmt.Fprintln(f.Out, st.ok.Render("no problems found"))
+			return nil
+		}
+		fmt.Fprintln(f.Out, st.bad.Render(fmt.Sprintf("%d problem(s):", len(r.Problems))))
+		for _, p := range r.Problems {
+			fmt.Fprintf(f.Out, "  %s: %s\n", p.Where, p.What)
+		}
+	}
+	if r.OK() {
+		return nil
+	}
+	return onlyHints(fmt.Errorf("store %s is damaged: %d problem(s), listed above: %w", r.File, len(r.Problems), store.ErrCorrupt),
+		"ward never rewrites a damaged store: restore the file from a backup, or export what still opens")
+}

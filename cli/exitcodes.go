@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+// Exit codes. They are part of ward's interface: scripts branch on them, so
+// a number never changes meaning and is never reused. The table is printed
+// in `ward --help` and in the README.
+const (
+	ExitOK            = 0   // success
+	ExitError         = 1   // an error not listed below
+	ExitUsage         = 2   // bad flags, arguments, path or field name
+	ExitNotFound      = 3   // no such secret, field, version or recipient
+	ExitExists        = 4   // already exists
+	ExitConflict      = 5   // sync conflicts left unresolved (reserved)
+	ExitNeedConfirm   = 6   // confirmation needed: not on a terminal and no --yes
+	ExitNoStore       = 10  // no such store
+	ExitLocked        = 11  // store locked by another process
+	ExitWrongKey      = 12  // wrong key or passphrase
+	ExitDamaged       = 13  // store damaged
+	ExitNoKeyring     = 14  // no usable keyring and no terminal to ask a passphrase on
+	ExitInterrupted   = 130 // interrupted (SIGINT, SIGTERM)
+)
+
+// exitCodeTable is the help text for the codes above; every command's EXIT
+// STATUS section points to it and the root help prints it whole.
+const exitCodeTable = `  0    success
+  1    error (anything not below)
+  2    usage: bad flags, arguments, path or field name
+  3    not found: no such secret, field, version or recipient
+  4    already exists
+  5    sync conflicts left unresolved (reserved)
+  6    confirmation needed: not on a terminal and no --yes
+  10   no such store (ward init creates one)
+  11   store locked by another process
+  12   wrong key or passphrase
+  13   store damaged (ward doctor says where)
+  14   no usable keyring and no terminal to ask a passphrase on
+  130  interrupted`
+
+// exitStatus builds the EXIT STATUS section that ends a command's help:
+// the codes the command itself is likely to return, then a pointer to the
+// full table.
+func exitStatus(lines ...string) string {
+	var b strings.Builder
+	b.WriteString("\n\nEXIT STATUS\n")
+	b.WriteString("  0    success\n")
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("  See `ward --help` for the full table; codes never change meaning.")
+	return b.String()
+}
+
+// usageError marks an error as the caller's mistake in flags or arguments
+// (exit 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// errNeedConfirm is returned when an action needs a confirmation that
+// nobody can give (exit 6).
+var errNeedConfirm = errors.New("confirmation needed")
+
+// hintError carries the next things to try, printed as `ward: hint:` lines.
+type hintError struct {
+	err   error
+	hints []string
+	only  bool // these hints replace the default ones
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// withHint adds hints to err (nil stays nil).
+func withHint(err error, hints ...string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hints: hints}
+}
+
+// onlyHints is withHint without the default hints for err's class.
+func onlyHints(err error, hints ...string) error {
+	return &hintError{err: err, hints: hints, only: true}
+}
+
+// silentError has already been reported (doctor prints its own report);
+// Execute only sets the exit code.
+type silentError struct {
+	code int
+}
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exitCode maps an error to the table above with errors.Is on the store and
+// crypto sentinels; never by matching strings.
+func exitCode(err error) int {
+	var ue *usageError
+	var se *silentError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &se):
+		return se.code
+	case errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
+		return ExitInterrupted
+	case errors.As(err, &ue), errors.Is(err, store.ErrAmbiguousField):
+		return ExitUsage
+	case errors.Is(err, errNeedConfirm):
+		return ExitNeedConfirm
+	case errors.Is(err, store.ErrNoStore):
+		return ExitNoStore
+	case errors.Is(err, store.ErrLocked):
+		return ExitLocked
+	case errors.Is(err, store.ErrWrongKey), errors.Is(err, wcrypto.ErrWrongKey):
+		return ExitWrongKey
+	case errors.Is(err, store.ErrCorrupt):
+		return ExitDamaged
+	case errors.Is(err, store.ErrNeedPassphrase), errors.Is(err, wcrypto.ErrKeyringUnavailable):
+		return ExitNoKeyring
+	case errors.Is(err, store.ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, store.ErrExists):
+		return ExitExists
+	}
+	return ExitError
+}
+
+var errInterrupted = errors.New("interrupted")
+
+// defaultHints are the hints every command gets for an error class, after
+// any the command gave itself.
+func defaultHints(err error, storeName string) []string {
+	switch exitCode(err) {
+	case ExitNoStore:
+		if storeName != store.DefaultName {
+			return []string{"create one with: ward init --store " + storeName}
+		}
+		return []string{"create one with: ward init"}
+	case ExitLocked:
+		return []string{"another ward holds the store; try again when it is done"}
+	case ExitWrongKey:
+		return []string{"name the store's identity file with --identity FILE"}
+	case ExitDamaged:
+		return []string{"run ward doctor to see what is damaged; ward never rewrites a damaged file"}
+	case ExitNoKeyring:
+		return []string{"unlock with --identity FILE, or run ward unlock on a terminal first"}
+	case ExitNeedConfirm:
+		return []string{"not on a terminal: pass --yes to go ahead without asking"}
+	case ExitUsage:
+		if errors.Is(err, store.ErrAmbiguousField) {
+			return []string{"name one with PATH#FIELD"}
+		}
+	}
+	if errors.Is(err, store.ErrUnsupported) {
+		return []string{"this store was written by a newer ward: upgrade ward"}
+	}
+	return nil
+}
+
+// flagError turns cobra's flag parsing errors into usage errors.
+func flagError(_ *cobra.Command, err error) error { return &usageError{err} }
+
+// hints collects the hints attached to err, outermost first, and whether
+// they replace the default ones.
+func hints(err error) (out []string, only bool) {
+	for err != nil {
+		var he *hintError
+		if !errors.As(err, &he) {
+			break
+		}
+		out = append(out, he.hints...)
+		only = only || he.only
+		err = he.err
+	}
+	return out, only
+}

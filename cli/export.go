@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+	"github.com/spf13/cobra"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+// exportDoc is the plaintext inside an export: a JSON document any tool can
+// read after `age -d`. Its field names are part of ward's interface.
+type exportDoc struct {
+	Format   string         `json:"format"` // "ward-export"
+	Version  int            `json:"version"`
+	Store    string         `json:"store"`
+	Exported time.Time      `json:"exported"`
+	Secrets  []exportSecret `json:"secrets"`
+}
+
+type exportSecret struct {
+	Path    string            `json:"path"`
+	Version int               `json:"version"`
+	Fields  map[string]string `json:"fields"`
+	Meta    store.Meta        `json:"meta"`
+	Created time.Time         `json:"created"`
+	Updated time.Time         `json:"updated"`
+	Rotated time.Time         `json:"rotated,omitzero"`
+}
+
+const exportFormat = "ward-export"
+
+type exportOptions struct {
+	f          *Factory
+	Out        string
+	Recipients []string
+	Armor      bool
+	Prefix     string
+}
+
+func newExportCmd(f *Factory) *cobra.Command {
+	opts := &exportOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "export [PREFIX] [--out FILE] [--recipient R]...",
+		Short: "Write every secret to an age-encrypted file",
+		Long: `Write the current fields and metadata of every secret (under PREFIX, if
+given) as a plain age file encrypted to the store's recipients, or to the
+--recipient keys given instead. Any age tool opens it:
+
+  age -d -i key.txt export.age | jq .
+
+Inside is JSON: {"format":"ward-export","version":1,"store","exported",
+"secrets":[{"path","version","fields":{"name":"value"},"meta":{...},
+"created","updated","rotated"}]}. ward import reads it back.
+
+Each exported secret is recorded in the audit log as "export". The file is
+written with mode 0600 through a temporary file, fsync and rename. Without
+--out it goes to stdout, but never to a terminal unless --armor.
+
+JSON (--json): {"file","secrets","recipients"} on stdout (needs --out).` + exitStatus(
+			"2    bad recipient, or stdout is a terminal",
+			"10   no such store",
+		),
+		Args: rangeArgs(0, 1, "at most one PREFIX"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Prefix = args[0]
+			}
+			return runExport(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "write to `FILE` instead of stdout")
+	cmd.Flags().StringArrayVarP(&opts.Recipients, "recipient", "r", nil, "encrypt to `R` instead of the store's recipients (repeatable)")
+	cmd.Flags().BoolVarP(&opts.Armor, "armor", "a", false, "PEM-armored (ASCII) age file")
+	return cmd
+}
+
+func runExport(ctx context.Context, opts *exportOptions) error {
+	f := opts.f
+	if opts.Out == "" && f.IsStdoutTTY() && !opts.Armor {
+		return withHint(usageErrorf("refusing to write an export to the terminal"), "write it to a file with --out FILE, or pipe it")
+	}
+	if opts.Out == "" && f.JSON {
+		return usageErrorf("--json describes the export on stdout: give the file with --out FILE")
+	}
+	var rs []age.Recipient
+	for _, r := range opts.Recipients {
+		ar, err := wcrypto.ParseRecipient(r)
+		if err != nil {
+			return &usageError{err}
+		}
+		rs = append(rs, ar)
+	}
+	s, err := f.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		canon, err := s.Recipients(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range canon {
+			ar, err := wcrypto.ParseRecipient(r)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, ar)
+		}
+	}
+	heads, err := s.List(ctx, opts.Prefix)
+	if err != nil {
+		return err
+	}
+	doc := exportDoc{Format: exportFormat, Version: 1, Store: s.Name, Exported: time.Now().UTC(), Secrets: []exportSecret{}}
+	for _, h := range heads {
+		sc, fields, err := s.Get(ctx, h.Path, store.GetOptions{Action: "export"})
+		if err != nil {
+			return fmt.Errorf("export %s: %w", h.Path, err)
+		}
+		m := make(map[string]string, len(fields))
+		for k, v := range fields {
+			m[k] = v.Reveal()
+		}
+		doc.Secrets = append(doc.Secrets, exportSecret{
+			Path: sc.Path, Version: sc.Current, Fields: m, Meta: sc.Meta,
+			Created: sc.Created, Updated: sc.Updated, Rotated: sc.Rotated,
+		})
+	}
+	var buf bytes.Buffer
+	if err := encryptExport(&buf, rs, opts.Armor, &doc); err != nil {
+		return err
+	}
+	if opts.Out == "" {
+		_, err = f.Out.Write(buf.Bytes())
+		return err
+	}
+	if err := wcrypto.WriteFileAtomic(opts.Out, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("write export: %w", err)
+	}
+	if f.JSON {
+		return f.printJSON(map[string]any{"file": opts.Out, "secrets": len(doc.Secrets), "recipients": len(rs)})
+	}
+	f.status("Exported %d secrets to %s, encrypted to %d recipient(s)", len(doc.Secrets), opts.Out, len(rs))
+	return nil
+}
+
+func encryptExport(dst io.Writer, rs []age.Recipient, armored bool, doc *exportDoc) (err error) {
+	out := dst
+	var aw io.WriteCloser
+	if armored {
+		aw = armor.NewWriter(dst)
+		out = aw
+	}
+	w, err := age.Encrypt(out, rs...)
+	if err != nil {
+		return fmt.Errorf("encrypt export: %v", err)
+	}
+	if err := json.NewEncoder(w).Encode(doc); err != nil {
+		return errors.New("encode export")
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("encrypt export: %v", err)
+	}
+	if aw != nil {
+		return aw.Close()
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package cli
+
+// Rules this file enforces: a value read from input never appears in an
+// error. A bad line is named by its number only (it might be a mistyped
+// secret), a bad JSON document by its byte offset.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+// Input formats for set and import.
+const (
+	formatAuto = ""
+	formatRaw  = "raw"
+	formatEnv  = "env"
+	formatJSON = "json"
+	formatWard = "ward"
+)
+
+// maxInput bounds what ward reads from stdin or a file: a store value is at
+// most store.MaxFieldSize, and an import of many secrets fits in 64 MiB.
+const maxInput = 64 << 20
+
+func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read input: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("input is larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// stripNewline removes exactly one trailing newline, which `echo` and most
+// editors add and nobody means as part of a value.
+func stripNewline(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		return b[:n-1]
+	}
+	return b
+}
+
+// parseEnv reads KEY=VALUE lines: blank lines and # comments are skipped,
+// an "export " prefix is allowed, and a value wholly in matching single or
+// double quotes loses them (no escapes are interpreted). Keys must be valid
+// field names.
+func parseEnv(b []byte) (map[string]string, error) {
+	out := map[string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		t = strings.TrimPrefix(t, "export ")
+		k, v, ok := strings.Cut(t, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("line %d is not KEY=VALUE", i+1)
+		}
+		if _, err := store.CleanField(k); err != nil {
+			return nil, fmt.Errorf("line %d: the key is not a valid field name (letters, digits, _ - .)", i+1)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("line %d repeats a key given earlier", i+1)
+		}
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		out[k] = v
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no KEY=VALUE lines")
+	}
+	return out, nil
+}
+
+// parseJSONFields reads a JSON object of strings.
+func parseJSONFields(b []byte) (map[string]string, error) {
+	var m map[string]string
+	if err := decodeJSON(b, &m); err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		return nil, errors.New("the JSON object has no fields")
+	}
+	for k := range m {
+		if _, err := store.CleanField(k); err != nil {
+			return nil, errors.New("a key of the JSON object is not a valid field name (letters, digits, _ - .)")
+		}
+	}
+	return m, nil
+}
+
+// decodeJSON decodes strictly and reports errors by offset, never quoting
+// the input.
+func decodeJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return fmt.Errorf("not valid JSON (at byte %d)", se.Offset)
+		case errors.As(err, &te):
+			return fmt.Errorf("JSON of the wrong shape at byte %d: want %s", te.Offset, jsonShape(v))
+		default:
+			return fmt.Errorf("not valid JSON")
+		}
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+func jsonShape(v any) string {
+	switch v.(type) {
+	case *map[string]string:
+		return "an object of strings"
+	case *map[string]map[string]string:
+		return "an object of path -> object of strings"
+	}
+	return "another shape"
+}
+
+// parseFields turns input into fields by format; formatAuto tries a JSON
+// object of strings, then KEY=VALUE lines, then takes the input as one raw
+// value (returned with ok false).
+func parseFields(b []byte, format string) (fields map[string]string, multi bool, err error) {
+	switch format {
+	case formatRaw:
+		return nil, false, nil
+	case formatEnv:
+		m, err := parseEnv(b)
+		return m, true, err
+	case formatJSON:
+		m, err := parseJSONFields(b)
+		return m, true, err
+	case formatAuto:
+		t := bytes.TrimSpace(b)
+		if len(t) > 0 && t[0] == '{' {
+			if m, err := parseJSONFields(t); err == nil {
+				return m, true, nil
+			}
+		}
+		if looksLikeEnv(b) {
+			if m, err := parseEnv(b); err == nil {
+				return m, true, nil
+			}
+		}
+		return nil, false, nil
+	}
+	return nil, false, usageErrorf("unknown --format %q (want raw, env or json)", format)
+}
+
+// looksLikeEnv: more than one line, each KEY=VALUE or a comment. One line
+// "a=b" stays a raw value: too easily a password with an equals sign.
+func looksLikeEnv(b []byte) bool {
+	n := 0
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		k, _, ok := strings.Cut(strings.TrimPrefix(t, "export "), "=")
+		if !ok {
+			return false
+		}
+		if _, err := store.CleanField(strings.TrimSpace(k)); err != nil {
+			return false
+		}
+		n++
+	}
+	return n >= 2
+}
+
+func toFields(m map[string]string) store.Fields {
+	f := make(store.Fields, len(m))
+	for k, v := range m {
+		f[k] = wcrypto.NewSecret(v)
+	}
+	return f
+}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// ttyPrompter asks on the controlling terminal, never on stdin or stdout,
+// which may carry data (age does the same). It implements store.Prompter.
+type ttyPrompter struct{}
+
+func openTTY() (*os.File, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open terminal: %w", err)
+	}
+	return tty, nil
+}
+
+// Passphrase reads a line without echo; with confirm it asks twice and
+// insists the answers match.
+func (ttyPrompter) Passphrase(prompt string, confirm bool) (string, error) {
+	tty, err := openTTY()
+	if err != nil {
+		return "", err
+	}
+	defer tty.Close()
+	read := func(p string) (string, error) {
+		fmt.Fprintf(tty, "%s: ", p)
+		b, err := term.ReadPassword(int(tty.Fd()))
+		fmt.Fprintln(tty)
+		if err != nil {
+			return "", fmt.Errorf("read from terminal: %w", err)
+		}
+		return string(b), nil
+	}
+	v, err := read(prompt)
+	if err != nil || !confirm {
+		return v, err
+	}
+	again, err := read(prompt + " (again)")
+	if err != nil {
+		return "", err
+	}
+	if again != v {
+		return "", errors.New("the two entries differ: nothing was changed")
+	}
+	return v, nil
+}
+
+// Line reads one line with echo, for confirmations.
+func (ttyPrompter) Line(prompt string) (string, error) {
+	tty, err := openTTY()
+	if err != nil {
+		return "", err
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, prompt)
+	line, err := bufio.NewReader(tty).ReadString('\n')
+	if err != nil {
+		return "", fmt.Errorf("read from terminal: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

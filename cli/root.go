@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opsward/ward/store"
+	"github.com/opsward/ward/ui"
+)
+
+// Execute runs ward with os.Args and returns the process exit code. It
+// never panics: a panic is reported as a bug, without its value (which
+// could hold a secret), and exits 1.
+func Execute() (code int) {
+	for _, w := range harden() {
+		fmt.Fprintf(os.Stderr, "ward: warning: %s\n", w)
+	}
+	f := newFactory()
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(f.ErrOut, "ward: error: internal error at %s: this is a bug in ward, please report it\n", panicSite())
+			code = ExitError
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, f, os.Args[1:])
+}
+
+// run executes args with f and reports any error on f.ErrOut.
+func run(ctx context.Context, f *Factory, args []string) int {
+	root := newRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.In)
+	root.SetOut(f.Out)
+	root.SetErr(f.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("%w: %v", errInterrupted, err)
+	}
+	code := exitCode(err)
+	var se *silentError
+	if errors.As(err, &se) {
+		return code
+	}
+	printError(f, err, code)
+	return code
+}
+
+// printError writes `ward: error: msg` and `ward: hint: …` lines, and with
+// --json also {"error": {"code", "message"}} on stderr.
+func printError(f *Factory, err error, code int) {
+	msg := err.Error()
+	if code == ExitInterrupted {
+		msg = "interrupted"
+	}
+	fmt.Fprintf(f.ErrOut, "ward: error: %s\n", msg)
+	hs, only := hints(err)
+	if !only {
+		hs = append(hs, defaultHints(err, f.StoreName)...)
+	}
+	seen := map[string]bool{}
+	for _, h := range hs {
+		if !seen[h] {
+			seen[h] = true
+			fmt.Fprintf(f.ErrOut, "ward: hint: %s\n", h)
+		}
+	}
+	if f.JSON {
+		type jerr struct {
+			Code    int      `json:"code"`
+			Message string   `json:"message"`
+			Hints   []string `json:"hints,omitempty"`
+		}
+		b, _ := json.Marshal(map[string]jerr{"error": {Code: code, Message: msg, Hints: hs}})
+		fmt.Fprintf(f.ErrOut, "%s\n", b)
+	}
+}
+
+// panicSite names the innermost ward function on the panicking stack, so a
+// bug report says where without saying what.
+func panicSite() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		fr, more := frames.Next()
+		if strings.HasPrefix(fr.Function, "github.com/opsward/ward/") && !strings.HasPrefix(fr.Function, "github.com/opsward/ward/cli.Execute") {
+			return fmt.Sprintf("%s (%s:%d)", fr.Function, fileBase(fr.File), fr.Line)
+		}
+		if !more {
+			return "an unknown place"
+		}
+	}
+}
+
+func fileBase(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+const rootLong = `ward keeps machine credentials (API keys, database passwords, SSH keys,
+certificates, tokens) in an age-encrypted local store whose key lives in
+your OS keyring.
+
+Run without arguments on a terminal, ward opens its terminal UI. The
+commands below serve scripts and runbooks: values never travel in argv
+(they come from stdin, a no-echo prompt or the generator), nothing prompts
+when stdin is not a terminal (--yes confirms), and every command that
+prints data takes --json.
+
+A secret is addressed as PATH or PATH#FIELD (prod/db#password); a path
+alone means the field named "value" or, for one-field secrets, the only
+field.
+
+ENVIRONMENT
+  WARD_STORE        store used when --store is not given (default "default")
+  WARD_HOME         directory of the stores (default $XDG_DATA_HOME/ward)
+  WARD_CACHE_IDLE   idle timeout of the session key cache; 0 turns it off
+  NO_COLOR          no colour in output
+
+JSON ERRORS
+  With --json, an error is also written to stderr as
+  {"error":{"code":N,"message":"...","hints":["..."]}}.
+
+EXIT STATUS
+` + exitCodeTable
+
+func newRootCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "ward",
+		Short:         "A secrets workstation for operators",
+		Long:          rootLong,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q (see ward --help)", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !f.IsStdinTTY() || !f.IsStdoutTTY() {
+				return cmd.Help()
+			}
+			return runTUI(cmd.Context(), f)
+		},
+	}
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.SetFlagErrorFunc(flagError)
+	defStore := os.Getenv("WARD_STORE")
+	if defStore == "" {
+		defStore = store.DefaultName
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.StoreName, "store", defStore, "name of the store ($WARD_STORE)")
+	pf.StringArrayVarP(&f.Identities, "identity", "i", nil, "age identity `FILE` to unlock the store with (repeatable)")
+	pf.BoolVar(&f.JSON, "json", false, "print data, and errors on stderr, as JSON")
+	pf.BoolVar(&f.Yes, "yes", false, "go ahead without asking for confirmation")
+	pf.BoolVar(&f.NoColor, "no-color", false, "no colour in output (also $NO_COLOR)")
+
+	cmd.AddGroup(&cobra.Group{ID: "secrets", Title: "Secrets:"}, &cobra.Group{ID: "store", Title: "Store:"}, &cobra.Group{ID: "other", Title: "Other:"})
+	add := func(group string, cs ...*cobra.Command) {
+		for _, c := range cs {
+			c.GroupID = group
+			cmd.AddCommand(c)
+		}
+	}
+	add("secrets",
+		newSetCmd(f), newGetCmd(f), newShowCmd(f), newLsCmd(f), newRmCmd(f),
+		newMvCmd(f), newCpCmd(f), newGenCmd(f), newHistoryCmd(f), newRollbackCmd(f),
+		newMetaCmd(f), newCopyCmd(f),
+	)
+	add("store",
+		newInitCmd(f), newAuditCmd(f), newDoctorCmd(f), newRecipientsCmd(f),
+		newExportCmd(f), newImportCmd(f), newUnlockCmd(f), newLockCmd(f),
+	)
+	add("other", newVersionCmd(f), newCompletionCmd(f), newDemoCmd(f))
+	cmd.AddCommand(newClipClearCmd(f), newAgentCmd(f))
+	setFlagErrors(cmd)
+	return cmd
+}
+
+// setFlagErrors makes every command's flag errors usage errors (exit 2).
+func setFlagErrors(c *cobra.Command) {
+	c.SetFlagErrorFunc(flagError)
+	for _, sub := range c.Commands() {
+		setFlagErrors(sub)
+	}
+}
+
+// runTUI opens the TUI on the unlocked store, or on its first-run screen
+// when the store does not exist yet.
+func runTUI(ctx context.Context, f *Factory) error {
+	file, err := f.StoreFile()
+	if err != nil {
+		return err
+	}
+	s, err := f.OpenStore(ctx)
+	if errors.Is(err, store.ErrNoStore) {
+		return ui.Run(ctx, ui.Config{StoreFile: file})
+	}
+	if err != nil {
+		return err
+	}
+	return ui.Run(ctx, ui.Config{Store: s, StoreFile: file})
+}
+
+// args validators that fail with usage errors.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s takes %s (got %d arguments); see ward %s --help", cmd.CommandPath(), names, len(args), cmd.Name())
+		}
+		return nil
+	}
+}
+
+func rangeArgs(lo, hi int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usageErrorf("%s takes %s (got %d arguments); see ward %s --help", cmd.CommandPath(), names, len(args), cmd.Name())
+		}
+		return nil
+	}
+}
+
+// parseRef parses PATH[#FIELD] as a usage error when malformed.
+func parseRef(s string) (store.Ref, error) {
+	r, err := store.ParseRef(s)
+	if err != nil {
+		return r, &usageError{err}
+	}
+	return r, nil
+}
+
+func parsePath(s string) (string, error) {
+	r, err := parseRef(s)
+	if err != nil {
+		return "", err
+	}
+	if r.Field != "" {
+		return "", usageErrorf("%s names a field; this command takes a secret path without #FIELD", s)
+	}
+	return r.Path, nil
+}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+type setOptions struct {
+	f      *Factory
+	Ref    string
+	Format string
+	Merge  bool
+	meta   metaFlags
+}
+
+func newSetCmd(f *Factory) *cobra.Command {
+	opts := &setOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "set PATH[#FIELD]",
+		Short: "Store a value, as a new version",
+		Long: `Store a value read from stdin as a new version of the secret; on a
+terminal, with nothing piped in, ask for it without echo, twice. Values
+never come from arguments.
+
+With #FIELD, stdin is that field's value and the secret's other fields are
+kept. Exactly one trailing newline is stripped from it.
+
+Without #FIELD, the input may hold several fields: a JSON object of strings
+({"username":"u","password":"p"}) or two or more KEY=VALUE lines (.env
+style; # comments, "export " and surrounding quotes allowed). The new
+version then has exactly those fields (--merge keeps the others). Anything
+else is one value: for a new secret the field "value", for an existing one
+its "value" or only field. --format raw|env|json decides instead of
+guessing.
+
+--kind, --owner, --description, --tag, --usage, --rotate-every and
+--expires set metadata in the same change.
+
+JSON (--json): {"path","version","fields":[names]}` + exitStatus(
+			"2    bad path, field or flags; or PATH names a secret with several fields",
+			"3    no such store item",
+			"10   no such store",
+			"12   wrong identity or passphrase",
+		),
+		Example: `  printf '%s' "$DB_PASSWORD" | ward set prod/db#password
+  ward set prod/db                      # on a terminal: asks twice, no echo
+  printf 'username=app\npassword=%s\n' "$P" | ward set prod/db --kind password`,
+		Args: exactArgs(1, "one PATH[#FIELD]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			opts.meta.changed = cmd.Flags().Changed
+			return runSet(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "", "input format: `raw`, env or json (default: guess)")
+	cmd.Flags().BoolVar(&opts.Merge, "merge", false, "keep fields not in the input")
+	opts.meta.register(cmd, false)
+	return cmd
+}
+
+func runSet(ctx context.Context, opts *setOptions) error {
+	f := opts.f
+	ref, err := parseRef(opts.Ref)
+	if err != nil {
+		return err
+	}
+	if ref.Field != "" && opts.Format != "" && opts.Format != formatRaw {
+		return usageErrorf("--format %s reads several fields: give PATH without #FIELD", opts.Format)
+	}
+	edit, err := opts.meta.editFunc()
+	if err != nil {
+		return err
+	}
+	raw, err := readValue(f, ref.String())
+	if err != nil {
+		return err
+	}
+	s, err := f.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	var fields store.Fields
+	merge := opts.Merge
+	if ref.Field != "" {
+		fields = store.Fields{ref.Field: wcrypto.NewSecret(string(stripNewline(raw)))}
+		merge = true
+	} else {
+		m, multi, err := parseFields(raw, opts.Format)
+		if err != nil {
+			return fmt.Errorf("set %s: %w", ref.Path, err)
+		}
+		if multi {
+			fields = toFields(m)
+		} else {
+			name, err := fieldForRawValue(ctx, s, ref)
+			if err != nil {
+				return err
+			}
+			fields = store.Fields{name: wcrypto.NewSecret(string(stripNewline(raw)))}
+			merge = true
+		}
+	}
+	vi, err := s.Set(ctx, ref.Path, fields, store.SetOptions{Merge: merge, EditMeta: edit})
+	if err != nil {
+		return err
+	}
+	if f.JSON {
+		return f.printJSON(struct {
+			Path    string   `json:"path"`
+			Version int      `json:"version"`
+			Fields  []string `json:"fields"`
+		}{ref.Path, vi.N, vi.Fields})
+	}
+	f.status("Set %s (version %d, fields: %s)", ref.Path, vi.N, strings.Join(vi.Fields, ", "))
+	return nil
+}
+
+// fieldForRawValue picks the field a single value for PATH goes to: "value"
+// for a new secret, else the existing secret's "value" or only field.
+func fieldForRawValue(ctx context.Context, s *store.Store, ref store.Ref) (string, error) {
+	sc, err := s.Show(ctx, ref.Path)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.DefaultField, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	vi, ok := sc.Version(sc.Current)
+	if !ok || len(vi.Fields) == 0 {
+		return store.DefaultField, nil
+	}
+	return ref.PickField(vi.Fields)
+}
+
+// readValue reads a value from stdin, or asks for it on the terminal when
+// stdin is one. An empty value is refused.
+func readValue(f *Factory, what string) ([]byte, error) {
+	if f.IsStdinTTY() {
+		p := f.Prompter()
+		if p == nil {
+			return nil, errors.New("no value: nothing on stdin and no terminal to ask on")
+		}
+		v, err := p.Passphrase("value for "+what, true)
+		if err != nil {
+			return nil, err
+		}
+		if v == "" {
+			return nil, errors.New("empty value: nothing was changed")
+		}
+		return []byte(v), nil
+	}
+	b, err := readAllLimited(f.In, store.MaxFieldSize*8)
+	if err != nil {
+		return nil, err
+	}
+	if len(stripNewline(b)) == 0 {
+		return nil, withHint(errors.New("no value on stdin: nothing was changed"), "pipe the value in: printf '%s' \"$VALUE\" | ward set "+what)
+	}
+	return b, nil
+}
