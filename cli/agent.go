@@ -55,8 +55,8 @@ func newLockCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "lock",
 		Short: "Forget every unlocked store's keys in this session",
-		Long: `Forget the keys the agent and the session cache hold, for every store.` + exitStatus(),
-		Args: exactArgs(0, "no arguments"),
+		Long:  `Forget the keys the agent and the session cache hold, for every store.` + exitStatus(),
+		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := store.LockSession(cmd.Context())
 			if err != nil {

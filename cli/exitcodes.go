@@ -16,19 +16,19 @@ import (
 // a number never changes meaning and is never reused. The table is printed
 // in `ward --help` and in the README.
 const (
-	ExitOK            = 0   // success
-	ExitError         = 1   // an error not listed below
-	ExitUsage         = 2   // bad flags, arguments, path or field name
-	ExitNotFound      = 3   // no such secret, field, version or recipient
-	ExitExists        = 4   // already exists
-	ExitConflict      = 5   // sync conflicts left unresolved (reserved)
-	ExitNeedConfirm   = 6   // confirmation needed: not on a terminal and no --yes
-	ExitNoStore       = 10  // no such store
-	ExitLocked        = 11  // store locked by another process
-	ExitWrongKey      = 12  // wrong key or passphrase
-	ExitDamaged       = 13  // store damaged
-	ExitNoKeyring     = 14  // no usable keyring and no terminal to ask a passphrase on
-	ExitInterrupted   = 130 // interrupted (SIGINT, SIGTERM)
+	ExitOK          = 0   // success
+	ExitError       = 1   // an error not listed below
+	ExitUsage       = 2   // bad flags, arguments, path or field name
+	ExitNotFound    = 3   // no such secret, field, version or recipient
+	ExitExists      = 4   // already exists
+	ExitConflict    = 5   // sync conflicts left unresolved (reserved)
+	ExitNeedConfirm = 6   // confirmation needed: not on a terminal and no --yes
+	ExitNoStore     = 10  // no such store
+	ExitLocked      = 11  // store locked by another process
+	ExitWrongKey    = 12  // wrong key or passphrase
+	ExitDamaged     = 13  // store damaged
+	ExitNoKeyring   = 14  // no usable keyring and no terminal to ask a passphrase on
+	ExitInterrupted = 130 // interrupted (SIGINT, SIGTERM)
 )
 
 // exitCodeTable is the help text for the codes above; every command's EXIT

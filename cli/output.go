@@ -167,4 +167,3 @@ func timeOrNil(t time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
-

@@ -145,4 +145,3 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 	}
 	return nil
 }
-
