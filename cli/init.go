@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
 
@@ -59,6 +60,11 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	}
 	if len(f.Identities) > 1 {
 		return usageErrorf("init takes at most one --identity FILE")
+	}
+	for _, r := range opts.Recipients {
+		if _, err := wcrypto.ParseRecipient(r); err != nil {
+			return &usageError{fmt.Errorf("--recipient: %w", err)}
+		}
 	}
 	io := store.InitOptions{Recipients: opts.Recipients, Prompter: f.Prompter(), NoKeyring: opts.NoKeyring}
 	if len(f.Identities) == 1 {
