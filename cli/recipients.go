@@ -118,9 +118,9 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 	action := "add"
 	if remove {
 		action = "rm"
-		rs, err := s.Recipients(ctx)
-		if err != nil {
-			return err
+		rs, lerr := s.Recipients(ctx)
+		if lerr != nil {
+			return lerr
 		}
 		if !slices.Contains(rs, canon) {
 			return withHint(fmt.Errorf("recipient %s is not one of the store's: %w", fp, store.ErrNotFound), "ward recipients ls lists them")
