@@ -50,6 +50,13 @@ lines = ["# ward bench summary", ""]
 lines += ["```", read("machine.txt"), "ward commit: " + read("commit.txt", "(no ward binary)"),
           "load average before/after: %s / %s" % (read("load-before.txt"), read("load-after.txt")), "```", ""]
 
+try:
+    if float(read("load-before.txt", "0").split()[0]) > os.cpu_count() / 2:
+        lines += ["**The 1-minute load average was above half the cores when measuring started: "
+                  "other work was running, expect noisy figures.**", ""]
+except ValueError:
+    pass
+
 lines += ["| command | median | mean ± σ | min | runs |", "| --- | ---: | ---: | ---: | ---: |"]
 for r in list(get.values()) + list(setls.values()):
     lines.append("| %s | %.2f ms | %.2f ± %.2f ms | %.2f ms | %d |" % (
