@@ -1,0 +1,618 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	stdsync "sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+// Rules of this file: every request goes through Client.send, which owns
+// retries, timeouts, the redirect guard and the "is the token still good"
+// check; nothing else talks HTTP. No request body and no secret value
+// ever reaches an error.
+
+// ConnectOptions tune a Client. The zero value is usable.
+type ConnectOptions struct {
+	// Token, if set, is used instead of looking one up.
+	Token wcrypto.Secret
+	// Tokens is where `ward remote login` keeps tokens; nil: the OS keyring.
+	Tokens TokenStore
+	// StoreID selects the keyring account (Connect fills it in).
+	StoreID string
+	// Workers bounds concurrent requests (and idle keep-alive connections);
+	// 0 means 16.
+	Workers int
+	// Timeout bounds one attempt of one request; 0 means 30 s.
+	Timeout time.Duration
+	// Attempts bounds the tries of a request that can be retried (5xx,
+	// 429, connection errors, timeouts); 0 means 4.
+	Attempts int
+	// MinBackoff and MaxBackoff bound the wait between attempts
+	// (exponential with full jitter); 0 means 200 ms and 5 s.
+	MinBackoff, MaxBackoff time.Duration
+	// RenewBelow renews a renewable token when less than this is left of
+	// its TTL; 0 means 10 minutes.
+	RenewBelow time.Duration
+}
+
+func (o *ConnectOptions) defaults() {
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Attempts <= 0 {
+		o.Attempts = 4
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = 200 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Second
+	}
+	if o.RenewBelow <= 0 {
+		o.RenewBelow = 10 * time.Minute
+	}
+}
+
+// Client talks to one remote's KV v2 mount. It is safe for concurrent use.
+type Client struct {
+	Remote Remote
+	// Warnings are things the operator should know that do not stop the
+	// sync: TLS verification off, plain http, an ignored VAULT_NAMESPACE.
+	Warnings []string
+	// TokenSource says where the token came from.
+	TokenSource TokenSource
+
+	api  *api.Client
+	opts ConnectOptions
+
+	mu          stdsync.Mutex
+	fatal       error // once set, every request fails with it
+	authChecked time.Time
+	expire      time.Time // token expiry; zero: never or unknown
+	renewable   bool
+	renewing    bool
+	consecutive int // transport failures in a row, across requests
+
+	requests atomic.Int64
+}
+
+// Connect opens the remote called name of store s: it finds the token,
+// checks it (renewing it if it is close to expiry) and checks that the
+// mount is KV version 2. Errors wrap ErrNoRemote, ErrNoToken,
+// ErrLoginAgain, ErrNotKVv2, ErrUnreachable or ErrRedirect.
+func Connect(ctx context.Context, s *store.Store, name string, o ConnectOptions) (*Client, error) {
+	r, err := GetRemote(ctx, s, name)
+	if err != nil {
+		return nil, err
+	}
+	o.StoreID = s.ID()
+	return Dial(ctx, r, o)
+}
+
+// Dial is Connect for a Remote that is not (or not yet) in a store.
+func Dial(ctx context.Context, r Remote, o ConnectOptions) (*Client, error) {
+	c, err := newClient(r, o)
+	if err != nil {
+		return nil, err
+	}
+	tok := c.opts.Token
+	c.TokenSource = TokenFromOptions
+	if tok.IsZero() {
+		if tok, c.TokenSource, err = findToken(c.opts.StoreID, r.Name, c.opts.Tokens); err != nil {
+			return nil, err
+		}
+	}
+	c.api.SetToken(tok.Reveal())
+	if err := c.checkToken(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.preflight(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newClient builds the HTTP side: TLS from the VAULT_* variables as the
+// vault CLI reads them, keep-alive sized to the workers, no retries in the
+// official client (send does them), and the redirect guard.
+func newClient(r Remote, o ConnectOptions) (*Client, error) {
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	o.defaults()
+	cfg := api.DefaultConfig()
+	if cfg.Error != nil {
+		return nil, fmt.Errorf("remote %s: client settings from the environment: %w", r.Name, cfg.Error)
+	}
+	cfg.Address = r.Addr
+	cfg.MaxRetries = 0
+	cfg.Timeout = o.Timeout
+	tr, ok := cfg.HttpClient.Transport.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("remote %s: unexpected HTTP transport %T", r.Name, cfg.HttpClient.Transport)
+	}
+	tr.MaxIdleConnsPerHost = o.Workers
+	tr.MaxIdleConns = 2 * o.Workers
+	tr.ResponseHeaderTimeout = o.Timeout
+	c := &Client{Remote: r, opts: o}
+	if tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: TLS certificate verification is off (VAULT_SKIP_VERIFY): anyone on the path can read the token and the secrets", r.Name))
+	}
+	if u, _ := url.Parse(r.Addr); u != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: %s is plain http: the token and the secrets travel unencrypted", r.Name, r.Addr))
+	}
+	base, _ := url.Parse(r.Addr)
+	cfg.HttpClient = &http.Client{
+		Transport:     &guardTransport{base: tr, host: base.Host},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	ac, err := api.NewClient(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("remote %s: %w", r.Name, err)
+	}
+	// The remote's namespace is authoritative: sync bases belong to one
+	// namespace, so VAULT_NAMESPACE must not silently switch it.
+	if env := os.Getenv("VAULT_NAMESPACE"); env != "" && strings.Trim(env, "/") != r.Namespace {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: VAULT_NAMESPACE=%s ignored; the remote's namespace is %q", r.Name, env, r.Namespace))
+	}
+	ac.ClearNamespace()
+	if r.Namespace != "" {
+		ac.SetNamespace(r.Namespace)
+	}
+	ac.SetToken("")
+	c.api = ac
+	return c, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// guardTransport refuses redirects to another host: the official client
+// follows one redirect by itself and would send the token along.
+type guardTransport struct {
+	base http.RoundTripper
+	host string
+}
+
+func (g *guardTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := g.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case 301, 302, 303, 307, 308:
+		loc, lerr := resp.Location()
+		if lerr == nil && loc.Host != r.URL.Host {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			return nil, &RedirectError{From: r.URL.Host, To: loc.Host}
+		}
+	}
+	return resp, nil
+}
+
+// Requests is the number of HTTP requests sent so far (attempts included).
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// reply is a server answer with its body read.
+type reply struct {
+	status int
+	body   []byte
+	errs   []string
+	hdr    http.Header
+}
+
+func (r *reply) header(k string) string {
+	if r.hdr == nil {
+		return ""
+	}
+	return r.hdr.Get(k)
+}
+
+func (r *reply) decode(c *Client, op, path string, v any) error {
+	if err := json.Unmarshal(r.body, v); err != nil {
+		return &RemoteError{Remote: c.Remote.Name, Addr: c.Remote.Addr, Op: op, Path: path, Status: r.status,
+			Err: fmt.Errorf("%w: the body is not the JSON the KV API documents (a proxy's error page?)", ErrBadResponse)}
+	}
+	return nil
+}
+
+func (c *Client) remoteErr(op, path string, r *reply, err error) *RemoteError {
+	e := &RemoteError{Remote: c.Remote.Name, Addr: c.Remote.Addr, Op: op, Path: path, Err: err}
+	if r != nil {
+		e.Status, e.Errors = r.status, r.errs
+	}
+	return e
+}
+
+// send makes one request, with retries where they help: connection
+// errors, timeouts of one attempt, 429 and 5xx (not 501). Any other
+// status is returned as a reply for the caller to judge, except that a
+// 403 first checks whether the token as a whole is gone. After the
+// retries, or when the server refuses connections, the client is marked
+// unreachable and later requests fail at once: a sync against a dead
+// server stops rather than timing out path by path.
+func (c *Client) send(ctx context.Context, op, method, path string, query url.Values, body any) (*reply, error) {
+	c.mu.Lock()
+	fatal := c.fatal
+	c.mu.Unlock()
+	if fatal != nil {
+		return nil, fatal
+	}
+	if err := c.maybeRenew(ctx); err != nil {
+		return nil, err
+	}
+	var lastErr error
+	var last *reply
+	for attempt := 0; attempt < c.opts.Attempts; attempt++ {
+		if attempt > 0 {
+			if err := c.sleep(ctx, attempt, last); err != nil {
+				return nil, c.remoteErr(op, path, last, err)
+			}
+		}
+		r, err := c.attempt(ctx, method, path, query, body)
+		if ctx.Err() != nil {
+			return nil, c.remoteErr(op, path, nil, ctx.Err())
+		}
+		var re *RedirectError
+		switch {
+		case errors.As(err, &re):
+			return nil, c.remoteErr(op, path, nil, re)
+		case err != nil:
+			lastErr, last = err, nil
+			if isRefused(err) {
+				// Nothing listens: retrying at once will not help, but
+				// the server may be restarting, so still back off.
+				lastErr = fmt.Errorf("%w: connection refused", ErrUnreachable)
+			}
+			continue
+		case r.status == 429 || (r.status >= 500 && r.status != 501):
+			lastErr, last = nil, r
+			continue
+		}
+		c.mu.Lock()
+		c.consecutive = 0
+		c.mu.Unlock()
+		if r.status == 403 && method != "" && !strings.HasPrefix(path, "auth/") {
+			if err := c.checkAuth(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return r, nil
+	}
+	if lastErr == nil {
+		return nil, c.remoteErr(op, path, last, fmt.Errorf("server error after %d attempts", c.opts.Attempts))
+	}
+	err := c.remoteErr(op, path, nil, lastErr)
+	c.mu.Lock()
+	c.consecutive++
+	if errors.Is(lastErr, ErrUnreachable) || c.consecutive >= 3 {
+		if !errors.Is(lastErr, ErrUnreachable) {
+			err.Err = fmt.Errorf("%w: %v", ErrUnreachable, lastErr)
+		}
+		if c.fatal == nil {
+			c.fatal = err
+		}
+	}
+	c.mu.Unlock()
+	return nil, err
+}
+
+func isRefused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+func (c *Client) sleep(ctx context.Context, attempt int, last *reply) error {
+	d := c.opts.MinBackoff << (attempt - 1)
+	if d > c.opts.MaxBackoff || d <= 0 {
+		d = c.opts.MaxBackoff
+	}
+	d = d/2 + rand.N(d/2+1) // jitter, and never less than half
+	if last != nil && (last.status == 429 || last.status == 503) {
+		if ra, err := strconv.Atoi(last.header("Retry-After")); err == nil && ra > 0 {
+			d = min(time.Duration(ra)*time.Second, c.opts.MaxBackoff)
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// attempt sends one request with its own timeout and reads the whole body.
+func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body any) (*reply, error) {
+	c.requests.Add(1)
+	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	l := c.api.Logical()
+	var resp *api.Response
+	var err error
+	switch method {
+	case "GET":
+		resp, err = l.ReadRawWithDataWithContext(actx, path, query)
+	case "LIST":
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("list", "true")
+		resp, err = l.ReadRawWithDataWithContext(actx, path, q)
+	case "PUT":
+		var b []byte
+		if b, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
+		resp, err = l.WriteRawWithContext(actx, path, b)
+	case "DELETE":
+		resp, err = l.DeleteRawWithContext(actx, path)
+	case "PATCH":
+		m, _ := body.(map[string]any)
+		_, err = l.JSONMergePatch(actx, path, m)
+		var re *api.ResponseError
+		if errors.As(err, &re) {
+			return &reply{status: re.StatusCode, errs: re.Errors}, nil
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return &reply{status: 200, body: []byte("<not json>")}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &reply{status: 204}, nil
+	default:
+		return nil, fmt.Errorf("bug: method %s", method)
+	}
+	if resp == nil {
+		if err == nil {
+			err = errors.New("no response")
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if rerr != nil {
+		// A body cut short is a network failure, worth a retry.
+		return nil, rerr
+	}
+	r := &reply{status: resp.StatusCode, body: b, hdr: resp.Header}
+	if r.status >= 400 {
+		var e struct {
+			Errors []string `json:"errors"`
+		}
+		if json.Unmarshal(b, &e) == nil {
+			r.errs = e.Errors
+		}
+	}
+	return r, nil
+}
+
+// tokenInfo is the part of auth/token/lookup-self ward uses.
+type tokenInfo struct {
+	Data struct {
+		TTL         int64 `json:"ttl"`
+		CreationTTL int64 `json:"creation_ttl"`
+		Renewable   bool  `json:"renewable"`
+	} `json:"data"`
+}
+
+// lookupSelf asks the server about the token: (nil, nil) for a token that
+// is good, a *LoginError when it is refused.
+func (c *Client) lookupSelf(ctx context.Context) (*tokenInfo, error) {
+	r, err := c.attempt(ctx, "GET", "auth/token/lookup-self", nil, nil)
+	if err != nil {
+		return nil, c.remoteErr("look up token", "auth/token/lookup-self", nil, classifyTransport(err))
+	}
+	switch {
+	case r.status == 403 || r.status == 401:
+		return nil, &LoginError{Remote: c.Remote.Name, Reason: "the server refused the token (expired, revoked or unknown)"}
+	case r.status != 200:
+		return nil, c.remoteErr("look up token", "auth/token/lookup-self", r, nil)
+	}
+	var ti tokenInfo
+	if err := r.decode(c, "look up token", "auth/token/lookup-self", &ti); err != nil {
+		return nil, err
+	}
+	return &ti, nil
+}
+
+func classifyTransport(err error) error {
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return re
+	}
+	if isRefused(err) {
+		return fmt.Errorf("%w: connection refused", ErrUnreachable)
+	}
+	return fmt.Errorf("%w: %v", ErrUnreachable, err)
+}
+
+// checkToken looks the token up at connect time and renews it if it is
+// renewable and close to expiry.
+func (c *Client) checkToken(ctx context.Context) error {
+	var ti *tokenInfo
+	var err error
+	for attempt := 0; attempt < c.opts.Attempts; attempt++ {
+		if attempt > 0 {
+			if serr := c.sleep(ctx, attempt, nil); serr != nil {
+				return serr
+			}
+		}
+		ti, err = c.lookupSelf(ctx)
+		if err == nil || !errors.Is(err, ErrUnreachable) {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.renewable = ti.Data.Renewable
+	if ti.Data.TTL > 0 {
+		c.expire = time.Now().Add(time.Duration(ti.Data.TTL) * time.Second)
+	}
+	c.authChecked = time.Now()
+	c.mu.Unlock()
+	if ti.Data.TTL > 0 && !ti.Data.Renewable && time.Duration(ti.Data.TTL)*time.Second < c.opts.RenewBelow {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: the token expires in %s and cannot be renewed; log in again soon: ward remote login %s",
+			c.Remote.Name, time.Duration(ti.Data.TTL)*time.Second, c.Remote.Name))
+	}
+	return c.maybeRenew(ctx)
+}
+
+// maybeRenew renews the token once when it is renewable and has less than
+// RenewBelow left. Concurrent callers do not wait for it.
+func (c *Client) maybeRenew(ctx context.Context) error {
+	c.mu.Lock()
+	if !c.renewable || c.expire.IsZero() || c.renewing || time.Until(c.expire) >= c.opts.RenewBelow {
+		c.mu.Unlock()
+		return nil
+	}
+	c.renewing = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.renewing = false
+		c.mu.Unlock()
+	}()
+	r, err := c.attempt(ctx, "PUT", "auth/token/renew-self", nil, map[string]any{})
+	if err != nil {
+		return nil // the request that follows reports the network
+	}
+	switch {
+	case r.status == 403:
+		return c.setFatal(&LoginError{Remote: c.Remote.Name, Reason: "the token expired or was revoked"})
+	case r.status != 200:
+		// Not renewable after all (max TTL reached): carry on until it
+		// runs out, then the operator logs in again.
+		c.mu.Lock()
+		c.renewable = false
+		c.mu.Unlock()
+		return nil
+	}
+	var out struct {
+		Auth struct {
+			LeaseDuration int64 `json:"lease_duration"`
+			Renewable     bool  `json:"renewable"`
+		} `json:"auth"`
+	}
+	if err := r.decode(c, "renew token", "auth/token/renew-self", &out); err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	c.expire = time.Now().Add(time.Duration(out.Auth.LeaseDuration) * time.Second)
+	c.renewable = out.Auth.Renewable && time.Duration(out.Auth.LeaseDuration)*time.Second >= c.opts.RenewBelow
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *Client) setFatal(err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fatal == nil {
+		c.fatal = err
+	}
+	return c.fatal
+}
+
+// checkAuth tells a path refused by policy from a token refused as a
+// whole: after a 403 it looks the token up (at most once a second). A
+// token that is gone stops the client with a LoginError.
+func (c *Client) checkAuth(ctx context.Context) error {
+	c.mu.Lock()
+	if c.fatal != nil {
+		defer c.mu.Unlock()
+		return c.fatal
+	}
+	if time.Since(c.authChecked) < time.Second {
+		c.mu.Unlock()
+		return nil
+	}
+	c.authChecked = time.Now()
+	c.mu.Unlock()
+	_, err := c.lookupSelf(ctx)
+	var le *LoginError
+	if errors.As(err, &le) {
+		return c.setFatal(le)
+	}
+	return nil
+}
+
+// Fatal returns the error that stopped the client, if any: a LoginError
+// or an unreachable server.
+func (c *Client) Fatal() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fatal
+}
+
+// preflight checks the mount the way `vault kv` does
+// (sys/internal/ui/mounts): KV, version 2, and the mount exactly.
+func (c *Client) preflight(ctx context.Context) error {
+	p := "sys/internal/ui/mounts/" + c.Remote.Mount
+	r, err := c.send(ctx, "check mount", "GET", p, nil, nil)
+	if err != nil {
+		return err
+	}
+	switch r.status {
+	case 200:
+	case 403, 404:
+		return &MountError{Remote: c.Remote.Name, Mount: c.Remote.Mount}
+	default:
+		return c.remoteErr("check mount", p, r, nil)
+	}
+	var out struct {
+		Data struct {
+			Type    string            `json:"type"`
+			Path    string            `json:"path"`
+			Options map[string]string `json:"options"`
+		} `json:"data"`
+	}
+	if err := r.decode(c, "check mount", p, &out); err != nil {
+		return err
+	}
+	d := out.Data
+	if d.Type != "kv" || d.Options["version"] != "2" {
+		typ := d.Type
+		if typ == "" {
+			typ = "unknown"
+		}
+		return &MountError{Remote: c.Remote.Name, Mount: c.Remote.Mount, Type: typ, Version: d.Options["version"]}
+	}
+	if got := strings.Trim(d.Path, "/"); got != "" && got != c.Remote.Mount {
+		rest := strings.TrimPrefix(strings.TrimPrefix(c.Remote.Mount, got), "/")
+		return fmt.Errorf("remote %s: the KV mount is %q, not %q: use --mount %s --prefix %s: %w",
+			c.Remote.Name, got, c.Remote.Mount, got, strings.Trim(rest+"/"+c.Remote.Prefix, "/"), ErrNotKVv2)
+	}
+	return nil
+}

@@ -1,0 +1,371 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/opsward/ward/store"
+)
+
+// Action is what apply will do with one path.
+type Action string
+
+// The actions. A path where nothing changed is counted, not listed.
+const (
+	ActionPush         Action = "push"          // local changes go to the server
+	ActionPull         Action = "pull"          // server changes come to the store
+	ActionMerge        Action = "merge"         // some parts each way, none in conflict
+	ActionDeleteRemote Action = "delete-remote" // deleted or retired locally: soft delete on the server
+	ActionDeleteLocal  Action = "delete-local"  // deleted on the server: retire locally
+	ActionConflict     Action = "conflict"      // changed on both sides: left for the operator
+	ActionAdopt        Action = "adopt"         // both sides already agree: record the base only
+	ActionForget       Action = "forget"        // gone on both sides: drop the base
+)
+
+// Item is one path's planned action. It holds versions and ward metadata,
+// never a value.
+type Item struct {
+	Path       string `json:"path"`
+	RemotePath string `json:"remote_path"`
+	Action     Action `json:"action"`
+	Reason     string `json:"reason,omitempty"`
+	// Fields is "push" or "pull" when the values move, else empty.
+	Fields string `json:"fields,omitempty"`
+	// MetaPush is the custom_metadata patch for the server (nil: remove
+	// the key); MetaPull the ward keys the local side takes.
+	MetaPush      map[string]*string `json:"meta_push,omitempty"`
+	MetaPull      []string           `json:"meta_pull,omitempty"`
+	MetaConflicts []string           `json:"meta_conflicts,omitempty"`
+
+	LocalVersion  int   `json:"local_version,omitempty"` // 0: no local secret
+	LocalUpdated  int64 `json:"local_updated,omitempty"` // Unix s, to see a change after the plan
+	LocalDeleted  bool  `json:"local_deleted,omitempty"` // retired
+	RemoteVersion int   `json:"remote_version,omitempty"`
+	RemoteDeleted bool  `json:"remote_deleted,omitempty"`
+	// RemoteMeta is the server's ward metadata at plan time; ForeignKeys
+	// counts the other custom_metadata keys there.
+	RemoteMeta  metaMap  `json:"remote_meta,omitempty"`
+	ForeignKeys int      `json:"foreign_keys,omitempty"`
+	HasBase     bool     `json:"has_base,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// Plan is what a sync would do. It serialises to JSON for --dry-run
+// --json and holds no secret value.
+type Plan struct {
+	Remote  string    `json:"remote"`
+	Addr    string    `json:"addr"`
+	Mount   string    `json:"mount"`
+	Prefix  string    `json:"prefix,omitempty"`
+	Under   string    `json:"under,omitempty"`
+	Created time.Time `json:"created"`
+	// Items lists every path with something to do, sorted by path.
+	Items []Item `json:"items"`
+	// Noop counts the paths already in sync.
+	Noop int `json:"noop"`
+	// Failures are paths the plan could not judge (a 403 on one key);
+	// apply leaves them alone. Skipped are server keys the store cannot
+	// hold (a path with a space).
+	Failures []*PathError `json:"failures,omitempty"`
+	Skipped  []*PathError `json:"skipped,omitempty"`
+}
+
+// Count returns how many items have action a.
+func (p *Plan) Count(a Action) int {
+	n := 0
+	for i := range p.Items {
+		if p.Items[i].Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// Event reports progress to a TUI or a progress line. Progress callbacks
+// are called one at a time.
+type Event struct {
+	Phase  string `json:"phase"` // "plan" or "apply"
+	Path   string `json:"path,omitempty"`
+	Action Action `json:"action,omitempty"`
+	Done   int    `json:"done"`
+	Total  int    `json:"total"` // 0 while unknown (planning)
+	Err    error  `json:"-"`
+}
+
+// PlanOptions shape a plan.
+type PlanOptions struct {
+	// Under limits the sync to a local folder ("prod/"); empty: all.
+	Under string
+	// Progress, if set, hears about each path judged.
+	Progress func(Event)
+}
+
+type planner struct {
+	c *Client
+	s *store.Store
+	o PlanOptions
+
+	mu     stdsync.Mutex
+	locals map[string]store.Head
+	bases  map[string][]byte
+	plan   *Plan
+	done   int
+}
+
+// Plan compares the store, the server and the bases of the last sync, and
+// says what to do with each path. It reads the server's metadata for every
+// path (one LIST per folder, one metadata GET per key, Workers at a time)
+// and values only where both sides changed. It changes nothing, except
+// audit entries for the local values it had to compare. A failed LIST
+// fails the plan (an unlisted folder would look deleted); a failure on
+// one key is recorded in Plan.Failures. Errors wrap ErrLoginAgain or
+// ErrUnreachable when the server stops answering.
+func (c *Client) Plan(ctx context.Context, s *store.Store, o PlanOptions) (*Plan, error) {
+	under := strings.Trim(o.Under, "/")
+	if under != "" {
+		if _, err := store.CleanPath(under); err != nil {
+			return nil, fmt.Errorf("plan: folder: %w", err)
+		}
+		under += "/"
+	}
+	o.Under = under
+	p := &planner{c: c, s: s, o: o, plan: &Plan{
+		Remote: c.Remote.Name, Addr: c.Remote.Addr, Mount: c.Remote.Mount, Prefix: c.Remote.Prefix,
+		Under: under, Created: s.Now(),
+	}}
+	heads, err := s.List(ctx, under)
+	if err != nil {
+		return nil, fmt.Errorf("plan: list local secrets: %w", err)
+	}
+	p.locals = make(map[string]store.Head, len(heads))
+	for _, h := range heads {
+		p.locals[h.Path] = h
+	}
+	heads = nil
+	if p.bases, err = s.ListState(ctx, baseNS(c.Remote.Name)); err != nil {
+		return nil, fmt.Errorf("plan: read sync bases: %w", err)
+	}
+	for k := range p.bases {
+		if !strings.HasPrefix(k, under) {
+			delete(p.bases, k)
+		}
+	}
+	if err := p.remotePhase(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.localPhase(ctx); err != nil {
+		return nil, err
+	}
+	for path, raw := range p.bases {
+		if err := p.judge(ctx, path, nil, raw, nil); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(p.plan.Items, func(a, b Item) int { return strings.Compare(a.Path, b.Path) })
+	sortErrs(p.plan.Failures)
+	sortErrs(p.plan.Skipped)
+	return p.plan, nil
+}
+
+func sortErrs(es []*PathError) {
+	slices.SortFunc(es, func(a, b *PathError) int { return strings.Compare(a.Path, b.Path) })
+}
+
+// remotePhase walks the server's folders and judges each key as it is
+// listed, so no listing of the whole tree is held.
+func (p *planner) remotePhase(ctx context.Context) error {
+	root := p.c.Remote.Prefix
+	if u := strings.TrimSuffix(p.o.Under, "/"); u != "" {
+		root = joinPath(root, u)
+	}
+	keys := make(chan string, 4*p.c.opts.Workers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(keys)
+		return p.walk(gctx, root, keys)
+	})
+	for i := 0; i < p.c.opts.Workers; i++ {
+		g.Go(func() error {
+			for k := range keys {
+				if err := p.visit(gctx, k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+func joinPath(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "/" + b
+}
+
+// walk lists folders level by level, a few at a time, and sends every key.
+func (p *planner) walk(ctx context.Context, root string, keys chan<- string) error {
+	level := []string{root}
+	for depth := 0; len(level) > 0; depth++ {
+		if depth > store.MaxPathLen/2 {
+			return fmt.Errorf("plan: the server's folders nest deeper than any local path can")
+		}
+		var mu stdsync.Mutex
+		var next []string
+		lg, lctx := errgroup.WithContext(ctx)
+		lg.SetLimit(max(2, p.c.opts.Workers/4))
+		for _, folder := range level {
+			lg.Go(func() error {
+				ks, err := p.c.list(lctx, folder)
+				if err != nil {
+					return fmt.Errorf("plan: list folder %q on the server: %w", folder, err)
+				}
+				for _, k := range ks {
+					if name := strings.TrimSuffix(k, "/"); name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+						// A segment the URL would resolve away: listing it
+						// could walk in circles.
+						p.record(nil, &PathError{Path: joinPath(folder, k), Op: "plan", Err: fmt.Errorf("%w: path segment %q", ErrUnrepresentable, name)}, true)
+						continue
+					}
+					if sub, ok := strings.CutSuffix(k, "/"); ok {
+						mu.Lock()
+						next = append(next, joinPath(folder, sub))
+						mu.Unlock()
+						continue
+					}
+					select {
+					case keys <- joinPath(folder, k):
+					case <-lctx.Done():
+						return lctx.Err()
+					}
+				}
+				return nil
+			})
+		}
+		if err := lg.Wait(); err != nil {
+			return err
+		}
+		level = next
+	}
+	return nil
+}
+
+// localOf maps a server key to its local path, or "" outside the prefix.
+func (p *planner) localOf(rkey string) string {
+	if p.c.Remote.Prefix == "" {
+		return rkey
+	}
+	rest, ok := strings.CutPrefix(rkey, p.c.Remote.Prefix+"/")
+	if !ok {
+		return ""
+	}
+	return rest
+}
+
+func (p *planner) take(path string) (*store.Head, []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var hp *store.Head
+	if h, ok := p.locals[path]; ok {
+		hp = &h
+		delete(p.locals, path)
+	}
+	raw := p.bases[path]
+	delete(p.bases, path)
+	return hp, raw
+}
+
+func (p *planner) visit(ctx context.Context, rkey string) error {
+	local := p.localOf(rkey)
+	if clean, err := store.CleanPath(local); err != nil || clean != local {
+		if err == nil {
+			err = errors.New("not a clean path")
+		}
+		p.record(nil, &PathError{Path: rkey, Op: "plan", Err: fmt.Errorf("%w: %v", ErrUnrepresentable, err)}, true)
+		return nil
+	}
+	head, raw := p.take(local)
+	rm, err := p.c.readMeta(ctx, rkey, false)
+	if err != nil {
+		if f := p.c.Fatal(); f != nil {
+			return f
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.record(nil, &PathError{Path: local, Op: "plan", Err: err}, false)
+		return nil
+	}
+	return p.judge(ctx, local, head, raw, rm)
+}
+
+// localPhase judges the local secrets the server does not have.
+func (p *planner) localPhase(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.c.opts.Workers)
+	p.mu.Lock()
+	rest := make([]store.Head, 0, len(p.locals))
+	for _, h := range p.locals {
+		rest = append(rest, h)
+	}
+	p.locals = nil
+	p.mu.Unlock()
+	for _, h := range rest {
+		g.Go(func() error {
+			p.mu.Lock()
+			raw := p.bases[h.Path]
+			delete(p.bases, h.Path)
+			p.mu.Unlock()
+			return p.judge(gctx, h.Path, &h, raw, nil)
+		})
+	}
+	return g.Wait()
+}
+
+// judge classifies one path and records the result.
+func (p *planner) judge(ctx context.Context, path string, head *store.Head, raw []byte, rm *remoteMeta) error {
+	it, err := p.classify(ctx, path, head, raw, rm)
+	if err != nil {
+		if f := p.c.Fatal(); f != nil {
+			return f
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.record(nil, &PathError{Path: path, Op: "plan", Err: err}, false)
+		return nil
+	}
+	p.record(it, nil, false)
+	return nil
+}
+
+func (p *planner) record(it *Item, perr *PathError, skipped bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	ev := Event{Phase: "plan", Done: p.done}
+	switch {
+	case perr != nil && skipped:
+		p.plan.Skipped = append(p.plan.Skipped, perr)
+		ev.Path, ev.Err = perr.Path, perr
+	case perr != nil:
+		p.plan.Failures = append(p.plan.Failures, perr)
+		ev.Path, ev.Err = perr.Path, perr
+	case it == nil:
+		p.plan.Noop++
+	default:
+		p.plan.Items = append(p.plan.Items, *it)
+		ev.Path, ev.Action = it.Path, it.Action
+	}
+	if p.o.Progress != nil {
+		p.o.Progress(ev)
+	}
+}

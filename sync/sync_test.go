@@ -1,0 +1,276 @@
+package sync
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opsward/ward/store"
+)
+
+func TestFirstSyncPushThenNoop(t *testing.T) {
+	t.Setenv("VAULT_TOKEN", "")
+	ctx := tctx(t)
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	_, err := s.Set(ctx, "db", fields("username", "app", "password", canary), store.SetOptions{
+		Meta: &store.Meta{Kind: store.KindPassword, Owner: "payments", Tags: []string{"prod", "pg"}, RotateEvery: store.Duration(30 * 24 * time.Hour)}})
+	must(t, err)
+	set(t, s, "api/stripe", "value", "sk-fake-1")
+	set(t, s, "api/github", "value", "gh-fake-1")
+
+	p := plan(t, c, s)
+	if got := actions(p); len(got) != 3 || got["db"] != ActionPush || got["api/stripe"] != ActionPush {
+		t.Fatalf("plan %v", got)
+	}
+	sum := apply(t, c, s, p, ApplyOptions{})
+	if sum.Pushed != 3 || len(sum.Failures) != 0 || len(sum.Conflicts) != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	d := readRemote(t, c, "db")
+	if d.Version != 1 || d.Fields["password"] != canary || d.Fields["username"] != "app" {
+		t.Fatalf("remote db: %+v", d.Version)
+	}
+	want := map[string]string{keyKind: "password", keyOwner: "payments", keyTags: "prod,pg", keyRotateEvery: "30d"}
+	for k, v := range want {
+		if d.Custom[k] != v {
+			t.Errorf("custom_metadata %s = %q, want %q (all: %v)", k, d.Custom[k], v, d.Custom)
+		}
+	}
+	wantNoop(t, c, s, srv, 3)
+	// No-op costs one LIST per folder and one metadata GET per key.
+	if n := srv.Count("GET secret/metadata"); n != 3 {
+		t.Fatalf("%d metadata GETs", n)
+	}
+	a := auditActions(t, s)
+	if a["sync"] != 1 || a["sync-push"] != 6 { // one read and one write entry per push
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestPullForeignSecrets(t *testing.T) {
+	ctx := tctx(t)
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	seed(t, srv, "ci/token", nil, "value", "tok-fake")
+	seed(t, srv, "db", map[string]string{"team-owner": "alice"}, "user", "u", "pass", "p-fake")
+	if _, err := srv.Seed("team/payments/nums", map[string]any{"port": 5432, "on": true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	seed(t, srv, "bad name", nil, "value", "x") // not a path the store allows
+	seed(t, srv, "../outside", nil, "value", "x")
+	_, sum := syncOnce(t, c, s, ApplyOptions{})
+	if sum.Pulled != 3 || len(sum.Failures) != 0 || len(sum.Skipped) != 2 {
+		t.Fatalf("summary %+v skipped %v", sum, sum.Skipped)
+	}
+	sc, f := get(t, s, "db")
+	if f["pass"] != "p-fake" || sc.Meta.Kind != store.KindGeneric || sc.Meta.Status != store.StatusActive {
+		t.Fatalf("db: %v %+v", f, sc.Meta)
+	}
+	if _, f := get(t, s, "nums"); f["port"] != "5432" || f["on"] != "true" {
+		t.Fatalf("nums %v", f)
+	}
+	wantNoop(t, c, s, srv, 3)
+
+	// A local change pushes, and the other tool's key stays.
+	_, err := s.Set(ctx, "db", fields("pass", "p-fake-2"), store.SetOptions{Merge: true, EditMeta: func(m *store.Meta) error {
+		m.Owner = "payments"
+		return nil
+	}})
+	must(t, err)
+	p, sum := syncOnce(t, c, s, ApplyOptions{})
+	if actions(p)["db"] != ActionPush || sum.Pushed != 1 {
+		t.Fatalf("plan %v sum %+v", actions(p), sum)
+	}
+	d := readRemote(t, c, "db")
+	if d.Fields["pass"] != "p-fake-2" || d.Custom["team-owner"] != "alice" || d.Custom[keyOwner] != "payments" || d.Version != 2 {
+		t.Fatalf("remote db v%d %v", d.Version, d.Custom)
+	}
+	wantNoop(t, c, s, srv, 3)
+}
+
+func TestRemoteChangePulls(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "db", "password", "v1")
+	syncOnce(t, c, s, ApplyOptions{})
+	seed(t, srv, "db", map[string]string{keyOwner: "bob"}, "password", "v2")
+	p, sum := syncOnce(t, c, s, ApplyOptions{})
+	if actions(p)["db"] != ActionPull || sum.Pulled != 1 {
+		t.Fatalf("%v %+v", actions(p), sum)
+	}
+	sc, f := get(t, s, "db")
+	if f["password"] != "v2" || sc.Meta.Owner != "bob" || sc.Current != 2 {
+		t.Fatalf("local %v %+v", f, sc.Meta)
+	}
+	wantNoop(t, c, s, srv, 1)
+}
+
+func TestConflictBothChanged(t *testing.T) {
+	ctx := tctx(t)
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "db", "password", "base")
+	syncOnce(t, c, s, ApplyOptions{})
+	set(t, s, "db", "password", "local")
+	seed(t, srv, "db", nil, "password", "remote")
+
+	p, sum := syncOnce(t, c, s, ApplyOptions{})
+	if actions(p)["db"] != ActionConflict || len(sum.Conflicts) != 1 || sum.Conflicts[0] != "db" {
+		t.Fatalf("%v %+v", actions(p), sum)
+	}
+	if d := readRemote(t, c, "db"); d.Fields["password"] != "remote" || d.Version != 2 {
+		t.Fatal("conflict touched the server")
+	}
+	if _, f := get(t, s, "db"); f["password"] != "local" {
+		t.Fatal("conflict touched the store")
+	}
+
+	// The side-by-side view, then a per-field merge.
+	set(t, s, "db", "password", "local", "user", "app")
+	p = plan(t, c, s)
+	diff, err := c.Diff(ctx, s, p.Items[0])
+	must(t, err)
+	if len(diff.Fields) != 2 || diff.Fields[0].Name != "password" || diff.Fields[0].Local.Reveal() != "local" ||
+		diff.Fields[0].Remote.Reveal() != "remote" || diff.Fields[0].Base.Reveal() != "base" || diff.Fields[1].InRemote {
+		t.Fatalf("diff %+v", diff.Fields)
+	}
+	sum, err = c.Resolve(ctx, s, p.Items[0], Choice{Fields: map[string]Side{"password": PreferRemote, "user": PreferLocal}})
+	must(t, err)
+	if sum.Pushed != 1 || sum.Pulled != 1 {
+		t.Fatalf("resolve %+v", sum)
+	}
+	d := readRemote(t, c, "db")
+	_, f := get(t, s, "db")
+	if d.Fields["password"] != "remote" || d.Fields["user"] != "app" || f["password"] != "remote" || f["user"] != "app" {
+		t.Fatalf("merged remote %v local %v", d.Fields, f)
+	}
+	wantNoop(t, c, s, srv, 1)
+
+	// --prefer local.
+	set(t, s, "db", "password", "local-2")
+	seed(t, srv, "db", nil, "password", "remote-2")
+	_, sum = syncOnce(t, c, s, ApplyOptions{Prefer: PreferLocal})
+	if sum.Pushed != 1 || len(sum.Conflicts) != 0 {
+		t.Fatalf("%+v", sum)
+	}
+	if d := readRemote(t, c, "db"); d.Fields["password"] != "local-2" {
+		t.Fatal("prefer local did not push")
+	}
+	wantNoop(t, c, s, srv, 1)
+}
+
+func TestRemoteDeletedLocalChangedIsConflict(t *testing.T) {
+	ctx := tctx(t)
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "db", "password", "v1")
+	syncOnce(t, c, s, ApplyOptions{})
+	must(t, c.deleteVersion(ctx, "team/payments/db", 1))
+	set(t, s, "db", "password", "v2")
+	p, sum := syncOnce(t, c, s, ApplyOptions{})
+	if actions(p)["db"] != ActionConflict || len(sum.Conflicts) != 1 {
+		t.Fatalf("%v %+v", actions(p), sum)
+	}
+	if _, f := get(t, s, "db"); f["password"] != "v2" {
+		t.Fatal("local change lost")
+	}
+	// Keeping local writes a new version over the deleted one.
+	_, sum = syncOnce(t, c, s, ApplyOptions{Prefer: PreferLocal})
+	if d := readRemote(t, c, "db"); sum.Pushed != 1 || d.Version != 2 || d.Fields["password"] != "v2" {
+		t.Fatalf("%+v", sum)
+	}
+}
+
+func TestDeletes(t *testing.T) {
+	ctx := tctx(t)
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "a", "value", "1")
+	set(t, s, "b", "value", "1")
+	set(t, s, "c", "value", "1")
+	syncOnce(t, c, s, ApplyOptions{})
+
+	// Retired locally: soft delete on the server, recoverable.
+	_, err := s.Retire(ctx, "a")
+	must(t, err)
+	p, sum := syncOnce(t, c, s, ApplyOptions{})
+	if actions(p)["a"] != ActionDeleteRemote || sum.Deleted != 1 {
+		t.Fatalf("%v %+v", actions(p), sum)
+	}
+	m := remoteMetaOf(t, c, "a")
+	if !m.Deleted || len(m.Live) != 1 {
+		t.Fatalf("a not soft-deleted: %+v", m)
+	}
+
+	// Purged locally with --destroy: the versions are destroyed.
+	must(t, s.Purge(ctx, "b"))
+	_, sum = syncOnce(t, c, s, ApplyOptions{Destroy: true})
+	if m := remoteMetaOf(t, c, "b"); sum.Deleted != 1 || !m.Deleted || len(m.Live) != 0 {
+		t.Fatalf("b not destroyed: %+v %+v", sum, m)
+	}
+
+	// Deleted on the server, unchanged locally: retired here.
+	must(t, c.deleteVersion(ctx, "team/payments/c", 1))
+	p, sum = syncOnce(t, c, s, ApplyOptions{})
+	if actions(p)["c"] != ActionDeleteLocal || sum.Deleted != 1 {
+		t.Fatalf("%v %+v", actions(p), sum)
+	}
+	if sc, _ := s.Show(ctx, "c"); sc.Meta.Status != store.StatusRetired {
+		t.Fatal("c not retired")
+	}
+	wantNoop(t, c, s, srv, 3) // gone on both sides, no base: nothing to do
+	if bs, _ := Bases(ctx, s, "team"); len(bs) != 0 {
+		t.Fatalf("bases left: %v", bs)
+	}
+	a := auditActions(t, s)
+	if a["sync-delete-remote"] != 1 || a["sync-destroy-remote"] != 1 || a["sync-delete-local"] != 1 {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestCASProtectsConcurrentServerWrite(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "db", "password", "v1")
+	syncOnce(t, c, s, ApplyOptions{})
+	set(t, s, "db", "password", "local-2")
+	p := plan(t, c, s)
+	if actions(p)["db"] != ActionPush {
+		t.Fatal(actions(p))
+	}
+	seed(t, srv, "db", nil, "password", "someone-else") // between plan and apply
+	sum := apply(t, c, s, p, ApplyOptions{})
+	if len(sum.Conflicts) != 1 || sum.Pushed != 0 {
+		t.Fatalf("%+v", sum)
+	}
+	if d := readRemote(t, c, "db"); d.Fields["password"] != "someone-else" || d.Version != 2 {
+		t.Fatal("server write overwritten")
+	}
+	if p := plan(t, c, s); actions(p)["db"] != ActionConflict {
+		t.Fatalf("next plan %v", actions(p))
+	}
+}
+
+func TestApplyIsIdempotent(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "db", "password", "v1")
+	p := plan(t, c, s)
+	apply(t, c, s, p, ApplyOptions{})
+	// The same plan again: cas refuses, the value is ours: no new version.
+	sum := apply(t, c, s, p, ApplyOptions{})
+	if d := readRemote(t, c, "db"); d.Version != 1 || len(sum.Failures) != 0 {
+		t.Fatalf("v%d %+v", d.Version, sum)
+	}
+	wantNoop(t, c, s, srv, 1)
+	_ = context.Background
+}
