@@ -89,6 +89,7 @@ type Client struct {
 	mu          stdsync.Mutex
 	fatal       error // once set, every request fails with it
 	authChecked time.Time
+	denied      time.Time // last token check after a 403
 	expire      time.Time // token expiry; zero: never or unknown
 	renewable   bool
 	renewing    bool
@@ -285,7 +286,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		case errors.As(err, &re):
 			return nil, c.remoteErr(op, path, nil, re)
 		case err != nil:
-			lastErr, last = err, nil
+			lastErr, last = fmt.Errorf("%w: %v", ErrUnreachable, err), nil
 			if isRefused(err) {
 				// Nothing listens: retrying at once will not help, but
 				// the server may be restarting, so still back off.
@@ -312,10 +313,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 	err := c.remoteErr(op, path, nil, lastErr)
 	c.mu.Lock()
 	c.consecutive++
-	if errors.Is(lastErr, ErrUnreachable) || c.consecutive >= 3 {
-		if !errors.Is(lastErr, ErrUnreachable) {
-			err.Err = fmt.Errorf("%w: %v", ErrUnreachable, lastErr)
-		}
+	if isRefused(lastErr) || strings.HasSuffix(lastErr.Error(), "connection refused") || c.consecutive >= 3 {
 		if c.fatal == nil {
 			c.fatal = err
 		}
@@ -554,11 +552,11 @@ func (c *Client) checkAuth(ctx context.Context) error {
 		defer c.mu.Unlock()
 		return c.fatal
 	}
-	if time.Since(c.authChecked) < time.Second {
+	if !c.denied.IsZero() && time.Since(c.denied) < time.Second {
 		c.mu.Unlock()
 		return nil
 	}
-	c.authChecked = time.Now()
+	c.denied = time.Now()
 	c.mu.Unlock()
 	_, err := c.lookupSelf(ctx)
 	var le *LoginError

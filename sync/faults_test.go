@@ -1,0 +1,288 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+	"github.com/opsward/ward/sync/kvtest"
+)
+
+func TestServerDownAtStart(t *testing.T) {
+	srv := serve(t)
+	srv.Stop()
+	start := time.Now()
+	_, err := Dial(tctx(t), testRemote(srv), fastOpts(srv.RootToken()))
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("took %s", d)
+	}
+}
+
+func TestDeniedOnePath(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := kvtest.Serve(t, kvtest.Options{Tokens: []kvtest.Token{{ID: "limited", Deny: []string{
+		"secret/metadata/team/payments/b", "secret/data/team/payments/c"}}}})
+	s := newStore(t)
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts("limited"))
+	must(t, err)
+	seed(t, srv, "b", nil, "value", "x")
+	set(t, s, "a", "value", "1")
+	set(t, s, "c", "value", "1")
+	p := plan(t, c, s)
+	if len(p.Failures) != 1 || p.Failures[0].Path != "b" || !errors.Is(p.Failures[0], ErrDenied) {
+		t.Fatalf("plan failures %v", p.Failures)
+	}
+	sum := apply(t, c, s, p, ApplyOptions{})
+	if sum.Pushed != 1 || len(sum.Failures) != 2 {
+		t.Fatalf("%+v", sum)
+	}
+	names := fmt.Sprint(sum.Failures)
+	if !strings.Contains(names, "c: push: ") || !strings.Contains(names, "status 403") || !errors.Is(sum.Failures[1], ErrDenied) {
+		t.Fatalf("failures %v", names)
+	}
+	if a := auditActions(t, s); a["sync"] != 1 {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestRetry5xxThenSuccess(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "a", "value", "1")
+	srv.Faults().FailNext(2, 503)
+	_, sum := syncOnce(t, c, s, ApplyOptions{})
+	if sum.Pushed != 1 || len(sum.Failures) != 0 {
+		t.Fatalf("%+v", sum)
+	}
+	srv.Faults().FailNext(10, 500)
+	_, err := c.Plan(tctx(t), s, PlanOptions{})
+	var re *RemoteError
+	if !errors.As(err, &re) || re.Status != 500 || !strings.Contains(err.Error(), "after 4 attempts") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestTimeouts(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	set(t, s, "a", "value", "1")
+	o := fastOpts(srv.RootToken())
+	o.Timeout, o.Attempts = 100*time.Millisecond, 2
+	c, err := Dial(tctx(t), testRemote(srv), o)
+	must(t, err)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv.Faults().Delay(release)
+	_, err = c.Plan(tctx(t), s, PlanOptions{})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Fatalf("err %v", err)
+	}
+	// The caller's deadline is honoured too.
+	srv.Faults().Delay(nil)
+	c2, err := Dial(tctx(t), testRemote(srv), fastOpts(srv.RootToken()))
+	must(t, err)
+	srv.Faults().Delay(release)
+	ctx, cancel := context.WithTimeout(tctx(t), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c2.Plan(ctx, s, PlanOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestRedirectToAnotherHostRefused(t *testing.T) {
+	srv := serve(t)
+	other := kvtest.Serve(t, kvtest.Options{RootToken: srv.RootToken()})
+	s := newStore(t)
+	c := dial(t, srv)
+	other.ResetCounts()
+	srv.Faults().RedirectNext(1, other.URL())
+	_, err := c.Plan(tctx(t), s, PlanOptions{})
+	if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "redirected to another host") {
+		t.Fatalf("err %v", err)
+	}
+	if other.Total() != 0 {
+		t.Fatal("the other host got a request (and the token)")
+	}
+}
+
+func TestGarbageJSON(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	srv.Faults().GarbageNext(1)
+	_, err := c.Plan(tctx(t), s, PlanOptions{})
+	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), srv.URL()) || !strings.Contains(err.Error(), "secret/metadata/team/payments/") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestMountKinds(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := kvtest.Serve(t, kvtest.Options{Mounts: []kvtest.Mount{{Path: "secret"}, {Path: "old", Kind: kvtest.KVv1}, {Path: "transit", Kind: kvtest.Other}}})
+	for mount, want := range map[string]string{"old": "KV version 1", "transit": "transit engine", "nope": "not found"} {
+		r := testRemote(srv)
+		r.Mount = mount
+		_, err := Dial(tctx(t), r, fastOpts(srv.RootToken()))
+		if !errors.Is(err, ErrNotKVv2) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v", mount, err)
+		}
+	}
+}
+
+func TestTokenExpiredAndRenewed(t *testing.T) {
+	srv := serve(t)
+	short := srv.AddToken(kvtest.Token{TTL: time.Minute})
+	srv.Advance(2 * time.Minute)
+	_, err := Dial(tctx(t), testRemote(srv), fastOpts(short))
+	if !errors.Is(err, ErrLoginAgain) || !strings.Contains(err.Error(), "log in again: ward remote login team") {
+		t.Fatalf("err %v", err)
+	}
+
+	renewable := srv.AddToken(kvtest.Token{TTL: time.Hour, Renewable: true})
+	srv.Advance(55 * time.Minute)
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts(renewable))
+	must(t, err)
+	ti, err := c.lookupSelf(tctx(t))
+	must(t, err)
+	if ti.Data.TTL < 30*60 {
+		t.Fatalf("not renewed: ttl %d", ti.Data.TTL)
+	}
+
+	// Expiry in the middle of a sync stops it with the same message.
+	s := newStore(t)
+	set(t, s, "a", "value", "1")
+	mid := srv.AddToken(kvtest.Token{TTL: time.Hour})
+	c, err = Dial(tctx(t), testRemote(srv), fastOpts(mid))
+	must(t, err)
+	srv.Advance(2 * time.Hour)
+	if _, err := c.Plan(tctx(t), s, PlanOptions{}); !errors.Is(err, ErrLoginAgain) {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestServerStopsMidSync(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	for i := 0; i < 40; i++ {
+		set(t, s, fmt.Sprintf("k%02d", i), "value", "v")
+	}
+	p := plan(t, c, s)
+	srv.Faults().StopAfter(10)
+	sum, err := c.Apply(tctx(t), s, p, ApplyOptions{})
+	if !errors.Is(err, ErrUnreachable) || sum.Stopped == "" || sum.Pushed > 10 {
+		t.Fatalf("err %v sum %+v", err, sum)
+	}
+	bases, _ := Bases(tctx(t), s, "team")
+	if len(bases) != sum.Pushed {
+		t.Fatalf("%d bases for %d pushes", len(bases), sum.Pushed)
+	}
+	heads, _ := s.List(tctx(t), "")
+	for _, h := range heads {
+		if h.Current != 1 {
+			t.Fatalf("%s changed locally", h.Path)
+		}
+	}
+	if a := auditActions(t, s); a["sync"] != 1 {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+// TestResume kills an apply part way (its context ends after some paths,
+// as a kill would, with requests in flight), fails the metadata write of
+// others (the values are on the server, the base is not recorded), drops
+// connections, then syncs again: everything converges, with one version
+// per key on both sides.
+func TestResume(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	const n = 60
+	for i := 0; i < n; i++ {
+		_, err := s.Set(tctx(t), fmt.Sprintf("svc/k%02d", i), fields("value", fmt.Sprint("v", i)), store.SetOptions{Meta: &store.Meta{Kind: store.KindAPIKey}})
+		must(t, err)
+	}
+	for i := 0; i < 5; i++ {
+		seed(t, srv, fmt.Sprintf("remote/r%d", i), nil, "value", "r")
+	}
+	srv.Faults().FailPath("PATCH secret/metadata/team/payments/svc/k1*", 500)
+	p := plan(t, c, s)
+	ctx, cancel := context.WithCancel(tctx(t))
+	done := 0
+	_, err := c.Apply(ctx, s, p, ApplyOptions{Progress: func(e Event) {
+		if done++; done == 25 {
+			cancel()
+		}
+	}})
+	if err == nil {
+		t.Fatal("apply was not interrupted")
+	}
+	srv.Faults().Reset()
+	srv.Faults().DropNext(3, kvtest.DropBeforeResponse)
+	for round := 0; round < 2; round++ {
+		_, sum := syncOnce(t, c, s, ApplyOptions{})
+		if len(sum.Failures) != 0 || len(sum.Conflicts) != 0 {
+			t.Fatalf("round %d: %+v %v", round, sum, sum.Failures)
+		}
+	}
+	wantNoop(t, c, s, srv, n+5)
+	for i := 0; i < n; i++ {
+		m := remoteMetaOf(t, c, fmt.Sprintf("svc/k%02d", i))
+		if m.Current != 1 || m.Custom[keyKind] != "api-key" {
+			t.Fatalf("k%02d: version %d, custom %v", i, m.Current, m.Custom)
+		}
+	}
+	heads, _ := s.List(tctx(t), "")
+	for _, h := range heads {
+		if h.Current != 1 {
+			t.Fatalf("%s has %d local versions", h.Path, h.Current)
+		}
+	}
+}
+
+func TestCanaryNeverLeaks(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := kvtest.Serve(t, kvtest.Options{Tokens: []kvtest.Token{{ID: "limited", Deny: []string{"secret/data/team/payments/denied"}}}})
+	s := newStore(t)
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts("limited"))
+	must(t, err)
+	set(t, s, "db", "password", canary)
+	set(t, s, "denied", "password", canary)
+	seed(t, srv, "remote", nil, "password", canary)
+	p := plan(t, c, s)
+	sum, _ := c.Apply(tctx(t), s, p, ApplyOptions{})
+	set(t, s, "db", "password", canary+"-local")
+	seed(t, srv, "db", nil, "password", canary+"-remote")
+	p2 := plan(t, c, s)
+	diff, err := c.Diff(tctx(t), s, p2.Items[0])
+	must(t, err)
+	srv.Faults().GarbageNext(1)
+	_, gerr := c.Plan(tctx(t), s, PlanOptions{})
+	es, _ := s.Audit(tctx(t), store.AuditFilter{})
+	var out strings.Builder
+	for _, v := range []any{p, sum, p2, es} {
+		b, _ := json.Marshal(v)
+		out.Write(b)
+	}
+	fmt.Fprintf(&out, "%v %+v %#v %v %v", sum, sum, diff, gerr, sum.Failures)
+	if len(sum.Failures) == 0 {
+		t.Fatal("expected a failure to check")
+	}
+	if strings.Contains(out.String(), canary) {
+		t.Fatalf("canary leaked: %s", out.String())
+	}
+	if diff.Fields[0].Local.Reveal() != canary+"-local" {
+		t.Fatal("diff lost the value")
+	}
+	_ = wcrypto.Redacted
+}
