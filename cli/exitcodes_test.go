@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/store"
+)
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"plain", errors.New("x"), ExitError},
+		{"usage", usageErrorf("bad"), ExitUsage},
+		{"ambiguous", fmt.Errorf("p: %w", store.ErrAmbiguousField), ExitUsage},
+		{"not found", fmt.Errorf("p: %w", store.ErrNotFound), ExitNotFound},
+		{"exists", fmt.Errorf("p: %w", store.ErrExists), ExitExists},
+		{"confirm", fmt.Errorf("purge: %w", errNeedConfirm), ExitNeedConfirm},
+		{"no store", fmt.Errorf("open: %w", store.ErrNoStore), ExitNoStore},
+		{"locked", fmt.Errorf("s: %w", store.ErrLocked), ExitLocked},
+		{"wrong key", fmt.Errorf("s: %w", store.ErrWrongKey), ExitWrongKey},
+		{"wrong passphrase", fmt.Errorf("s: %w", wcrypto.ErrWrongKey), ExitWrongKey},
+		{"corrupt", &store.CorruptError{File: "f", Where: "header", Reason: "r"}, ExitDamaged},
+		{"audit", &store.AuditError{File: "f", Seq: 3, Reason: "r"}, ExitDamaged},
+		{"need passphrase", fmt.Errorf("init: %w", store.ErrNeedPassphrase), ExitNoKeyring},
+		{"keyring", &wcrypto.KeyringError{Op: "read", Reason: "r"}, ExitNoKeyring},
+		{"interrupted", context.Canceled, ExitInterrupted},
+		{"hinted", withHint(fmt.Errorf("p: %w", store.ErrNotFound), "h"), ExitNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitCode(tt.err); got != tt.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestExitCodeTable keeps the help table and the constants in step.
+func TestExitCodeTable(t *testing.T) {
+	for _, c := range []int{ExitOK, ExitError, ExitUsage, ExitNotFound, ExitExists, ExitConflict, ExitNeedConfirm, ExitNoStore, ExitLocked, ExitWrongKey, ExitDamaged, ExitNoKeyring, ExitInterrupted} {
+		if !strings.Contains(exitCodeTable, fmt.Sprintf("\n  %-4d ", c)) && !strings.HasPrefix(exitCodeTable, fmt.Sprintf("  %-4d ", c)) {
+			t.Errorf("exit code %d is not in the help table", c)
+		}
+	}
+}
+
+// TestEveryCommandHasExitStatus: each command's help ends with EXIT STATUS.
+func TestEveryCommandHasExitStatus(t *testing.T) {
+	root := newRootCmd(newFactory())
+	for _, c := range allCommands(root) {
+		if !strings.Contains(c.Long, "EXIT STATUS") {
+			t.Errorf("%q: help has no EXIT STATUS section", c.CommandPath())
+		}
+	}
+}
+
+func TestPrintErrorJSON(t *testing.T) {
+	var buf bytes.Buffer
+	f := &Factory{ErrOut: &buf, JSON: true, StoreName: "default"}
+	err := withHint(fmt.Errorf("secret a: %w", store.ErrNotFound), "try b")
+	printError(f, err, exitCode(err))
+	want := "ward: error: secret a: not found\nward: hint: try b\n" +
+		`{"error":{"code":3,"message":"secret a: not found","hints":["try b"]}}` + "\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
