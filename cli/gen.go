@@ -113,7 +113,7 @@ func (o *genOptions) genSpec(field string) (gen.Spec, error) {
 			return spec, &usageError{err}
 		}
 		if field != "" && spec.Kind != gen.KindSSHEd25519 {
-			if o.changedField(spec) && spec.Field != field {
+			if strings.Contains(o.Spec, ":field=") && spec.Field != field {
 				return spec, usageErrorf("the path names field %q and the spec another", field)
 			}
 			spec.Field = field
@@ -151,10 +151,6 @@ func (o *genOptions) genSpec(field string) (gen.Spec, error) {
 		return spec, &usageError{err}
 	}
 	return spec, nil
-}
-
-func (o *genOptions) changedField(spec gen.Spec) bool {
-	return strings.Contains(o.Spec, ":field=")
 }
 
 func genKind(k gen.Kind) store.Kind {
