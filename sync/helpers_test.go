@@ -22,8 +22,13 @@ func tctx(t testing.TB) context.Context {
 
 func newStore(t testing.TB) *store.Store {
 	t.Helper()
+	return newStoreIn(t, t.TempDir())
+}
+
+func newStoreIn(t testing.TB, dir string) *store.Store {
+	t.Helper()
 	id := wcrypto.NewIdentity()
-	s, err := store.Create(context.Background(), filepath.Join(t.TempDir(), "t.ward"),
+	s, err := store.Create(context.Background(), filepath.Join(dir, "t.ward"),
 		store.CreateOptions{Mode: store.IdentityExternal, Recipients: []string{id.Recipient().String()}})
 	if err != nil {
 		t.Fatal(err)

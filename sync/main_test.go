@@ -1,0 +1,16 @@
+package sync
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if synced.s != nil {
+		synced.srv.Close()
+		os.RemoveAll(filepath.Dir(synced.s.File))
+	}
+	os.Exit(code)
+}
