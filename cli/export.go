@@ -122,11 +122,12 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		return err
 	}
 	doc := exportDoc{Format: exportFormat, Version: 1, Store: s.Name, Exported: time.Now().UTC(), Secrets: []exportSecret{}}
-	for _, h := range heads {
-		sc, fields, err := s.Get(ctx, h.Path, store.GetOptions{Action: "export"})
-		if err != nil {
-			return fmt.Errorf("export %s: %w", h.Path, err)
-		}
+	paths := make([]string, len(heads))
+	for i, h := range heads {
+		paths[i] = h.Path
+	}
+	// One transaction for the whole export, one audit entry per secret.
+	err = s.GetMany(ctx, paths, store.GetOptions{Action: "export"}, func(sc *store.Secret, fields store.Fields) error {
 		m := make(map[string]string, len(fields))
 		for k, v := range fields {
 			m[k] = v.Reveal()
@@ -135,6 +136,10 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 			Path: sc.Path, Version: sc.Current, Fields: m, Meta: sc.Meta,
 			Created: sc.Created, Updated: sc.Updated, Rotated: sc.Rotated,
 		})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := encryptExport(&buf, rs, opts.Armor, &doc); err != nil {

@@ -97,7 +97,7 @@ func (f *Factory) OpenStore(ctx context.Context) (*store.Store, error) {
 // --identity, is a usage error.
 // TODO(store): a store.ErrNeedIdentity sentinel would replace this check.
 func unlockError(s *store.Store, f *Factory, err error) error {
-	if s.Mode() == store.IdentityExternal && len(f.Identities) == 0 && exitCode(err) == ExitError {
+	if errors.Is(err, store.ErrNeedIdentity) {
 		return withHint(&usageError{err}, "this store's identity is yours to give: ward --identity FILE ...")
 	}
 	return err

@@ -16,6 +16,11 @@ var (
 	ErrAmbiguousField = errors.New("ambiguous field")
 	ErrRetired        = errors.New("secret is retired")
 	ErrUnsupported    = errors.New("unsupported store format")
+	// ErrBadPath: a secret path or field name that is not allowed.
+	ErrBadPath = errors.New("bad path or field name")
+	// ErrNeedIdentity: the store's identity is the operator's to give
+	// (--identity FILE) and none was given.
+	ErrNeedIdentity = errors.New("the store's identity must be given")
 )
 
 // CorruptError names what is damaged and where: the store file, and the

@@ -15,21 +15,21 @@ const MaxPathLen = 512
 func CleanPath(p string) (string, error) {
 	p = strings.Trim(strings.TrimSpace(p), "/")
 	if p == "" {
-		return "", fmt.Errorf("empty secret path")
+		return "", fmt.Errorf("empty secret path: %w", ErrBadPath)
 	}
 	if len(p) > MaxPathLen {
-		return "", fmt.Errorf("secret path longer than %d bytes", MaxPathLen)
+		return "", fmt.Errorf("secret path longer than %d bytes: %w", MaxPathLen, ErrBadPath)
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == "" {
-			return "", fmt.Errorf("secret path %q has an empty segment", p)
+			return "", fmt.Errorf("secret path %q has an empty segment: %w", p, ErrBadPath)
 		}
 		if seg == "." || seg == ".." {
-			return "", fmt.Errorf("secret path %q has a %q segment", p, seg)
+			return "", fmt.Errorf("secret path %q has a %q segment: %w", p, seg, ErrBadPath)
 		}
 		for _, r := range seg {
 			if !pathRune(r) {
-				return "", fmt.Errorf("secret path %q has a character %q not allowed in paths (letters, digits, . _ - @ + and /)", p, r)
+				return "", fmt.Errorf("secret path %q has a character %q not allowed in paths (letters, digits, . _ - @ + and /): %w", p, r, ErrBadPath)
 			}
 		}
 	}
@@ -45,11 +45,11 @@ func pathRune(r rune) bool {
 // bytes.
 func CleanField(f string) (string, error) {
 	if f == "" || len(f) > 128 {
-		return "", fmt.Errorf("field name must be 1 to 128 bytes")
+		return "", fmt.Errorf("field name must be 1 to 128 bytes: %w", ErrBadPath)
 	}
 	for _, r := range f {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return "", fmt.Errorf("field name %q has a character %q not allowed (letters, digits, _ - .)", f, r)
+			return "", fmt.Errorf("field name %q has a character %q not allowed (letters, digits, _ - .): %w", f, r, ErrBadPath)
 		}
 	}
 	return f, nil

@@ -248,7 +248,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 			return vi, fmt.Errorf("set %s: every field would be deleted; retire or purge the secret instead", path)
 		}
 	}
-	if sc.Meta.Status == StatusRetired {
+	// Writing a new value brings a retired secret back; a secret created
+	// retired (an import of one) stays as it was given.
+	if sc.Meta.Status == StatusRetired && sc.Current > 0 {
 		sc.Meta.Status = StatusActive
 	}
 	if o.EditMeta != nil {
@@ -376,6 +378,38 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 		return nil, nil, err
 	}
 	return sc, f, nil
+}
+
+// GetMany reads the current values of many secrets in one transaction,
+// with one audit entry per secret (action o.Action), as export does. fn is
+// called for each path in order; an error from fn stops the read and
+// nothing is recorded.
+func (s *Store) GetMany(ctx context.Context, paths []string, o GetOptions, fn func(*Secret, Fields) error) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	if o.Action == "" {
+		o.Action = "get"
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		for _, p := range paths {
+			sc, lk, err := s.readSecret(tx, p)
+			if err != nil {
+				return err
+			}
+			f, err := s.readFields(tx, lk, sc, sc.Current)
+			if err != nil {
+				return err
+			}
+			if err := fn(sc, f); err != nil {
+				return err
+			}
+			if err := s.appendAudit(tx, Entry{Action: o.Action, Path: p, Version: sc.Current}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Show returns a secret's metadata and history, no values. It is not

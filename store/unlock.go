@@ -195,7 +195,7 @@ func (s *Store) identities(c Credentials) ([]age.Identity, error) {
 		}
 		return ids, err
 	default:
-		return nil, errors.New("its identity is kept outside ward: unlock with --identity FILE")
+		return nil, fmt.Errorf("its identity is kept outside ward: unlock with --identity FILE: %w", ErrNeedIdentity)
 	}
 }
 
