@@ -1,0 +1,100 @@
+package sync
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/sync/kvtest"
+)
+
+type memTokens map[string]wcrypto.Secret
+
+func (m memTokens) Get(a string) (wcrypto.Secret, error) {
+	if v, ok := m[a]; ok {
+		return v, nil
+	}
+	return wcrypto.Secret{}, wcrypto.ErrKeyringNotFound
+}
+func (m memTokens) Set(a string, v wcrypto.Secret) error { m[a] = v; return nil }
+func (m memTokens) Delete(a string) error                { delete(m, a); return nil }
+
+func TestRemotesAndLogin(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("VAULT_TOKEN", "")
+	srv := kvtest.Serve(t, kvtest.Options{AppRoles: []kvtest.AppRole{{Name: "ci", RoleID: "role-1", SecretID: "sid-fake", Token: kvtest.Token{TTL: time.Hour}}}})
+	ctx := tctx(t)
+	s := newStore(t)
+	r := testRemote(srv)
+	must(t, AddRemote(ctx, s, r))
+	if err := AddRemote(ctx, s, r); !errors.Is(err, ErrRemoteExists) {
+		t.Fatalf("twice: %v", err)
+	}
+	ar := testRemote(srv)
+	ar.Name, ar.AuthMethod, ar.RoleID = "ci", AuthAppRole, "role-1"
+	must(t, AddRemote(ctx, s, ar))
+	rs, err := ListRemotes(ctx, s)
+	must(t, err)
+	if len(rs) != 2 || rs[0].Name != "ci" || rs[1].Prefix != "team/payments" {
+		t.Fatalf("%+v", rs)
+	}
+
+	toks := memTokens{}
+	o := fastOpts("")
+	o.Tokens = toks
+	if _, err := Connect(ctx, s, "team", o); !errors.Is(err, ErrNoToken) || !strings.Contains(err.Error(), "ward remote login team") {
+		t.Fatalf("no token: %v", err)
+	}
+	if _, err := Login(ctx, s, "team", LoginInput{Token: wcrypto.NewSecret("wrong")}, toks, o); !errors.Is(err, ErrLoginAgain) {
+		t.Fatalf("bad token: %v", err)
+	}
+	_, err = Login(ctx, s, "team", LoginInput{Token: wcrypto.NewSecret(srv.RootToken())}, toks, o)
+	must(t, err)
+	c, err := Connect(ctx, s, "team", o)
+	must(t, err)
+	if c.TokenSource != TokenFromKeyring {
+		t.Fatalf("source %s", c.TokenSource)
+	}
+	if _, err := Login(ctx, s, "ci", LoginInput{SecretID: wcrypto.NewSecret("nope")}, toks, o); !errors.Is(err, ErrLoginAgain) {
+		t.Fatalf("bad secret id: %v", err)
+	}
+	res, err := Login(ctx, s, "ci", LoginInput{SecretID: wcrypto.NewSecret("sid-fake")}, toks, o)
+	must(t, err)
+	if res.TTL < 50*time.Minute || !res.Renewable {
+		t.Fatalf("%+v", res)
+	}
+	if _, err := Connect(ctx, s, "ci", o); err != nil {
+		t.Fatal(err)
+	}
+
+	// VAULT_TOKEN when nothing is stored.
+	must(t, RemoveRemote(ctx, s, "ci", toks))
+	must(t, AddRemote(ctx, s, ar))
+	t.Setenv("VAULT_TOKEN", srv.RootToken())
+	c, err = Connect(ctx, s, "ci", o)
+	must(t, err)
+	if c.TokenSource != TokenFromEnv {
+		t.Fatalf("source %s", c.TokenSource)
+	}
+	must(t, RemoveRemote(ctx, s, "team", toks))
+	if _, err := GetRemote(ctx, s, "team"); !errors.Is(err, ErrNoRemote) {
+		t.Fatal(err)
+	}
+	if len(toks) != 0 {
+		t.Fatalf("tokens left %v", len(toks))
+	}
+	if a := auditActions(t, s); a["remote-add"] != 3 || a["remote-rm"] != 2 || a["remote-login"] != 2 {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestSkipVerifyWarns(t *testing.T) {
+	t.Setenv("VAULT_SKIP_VERIFY", "true")
+	srv := serve(t)
+	c := dial(t, srv)
+	if len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "verification is off") {
+		t.Fatalf("warnings %v", c.Warnings)
+	}
+}
