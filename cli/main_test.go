@@ -217,6 +217,17 @@ func clipMain() {
 		if err := clipboard.WriteAll(args[1]); err != nil {
 			fail(err)
 		}
+	case len(args) == 2 && args[0] == "wait-is":
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			if v, _ := clipboard.ReadAll(); v == args[1] {
+				return
+			}
+			if time.Now().After(deadline) {
+				fail(fmt.Errorf("clipboard does not hold the value after 15s"))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	case len(args) == 2 && args[0] == "wait-not":
 		deadline := time.Now().Add(15 * time.Second)
 		for {
@@ -230,7 +241,7 @@ func clipMain() {
 			time.Sleep(50 * time.Millisecond)
 		}
 	default:
-		fmt.Fprintln(os.Stderr, "usage: ward-test-clip read | write V | wait-not V")
+		fmt.Fprintln(os.Stderr, "usage: ward-test-clip read | write V | wait-is V | wait-not V")
 		os.Exit(2)
 	}
 }

@@ -100,21 +100,45 @@ func RunClearer(stdin io.Reader, after time.Duration) (bool, error) {
 	return ClearIf(want)
 }
 
-// ClearIf clears the clipboard if it holds the value with hash want.
+// ClearIf clears the clipboard if it holds the value with hash want. A
+// clipboard tool can fail for a moment (the selection changing owner, the
+// X server busy), and a failed clear would leave the secret there for
+// good, so it tries a few times and checks that the value is gone.
 func ClearIf(want string) (bool, error) {
-	cur, err := clipboard.ReadAll()
-	if err != nil {
-		// An empty clipboard reads as an error with some tools.
-		return false, nil
+	var lastErr error
+	for attempt := 0; attempt < clearAttempts; attempt++ {
+		if attempt > 0 {
+			time.Sleep(clearRetryDelay)
+		}
+		cur, err := clipboard.ReadAll()
+		if err != nil {
+			// An empty clipboard reads as an error with some tools; a
+			// busy one too. Only the retries tell them apart.
+			lastErr = err
+			continue
+		}
+		if Hash(cur) != want {
+			return false, nil
+		}
+		if err := clipboard.WriteAll(""); err != nil {
+			lastErr = err
+			continue
+		}
+		if now, err := clipboard.ReadAll(); err == nil && Hash(now) != want {
+			return true, nil
+		}
 	}
-	if Hash(cur) != want {
-		return false, nil
+	if lastErr != nil {
+		return false, fmt.Errorf("clear clipboard: %v", sanitize(lastErr))
 	}
-	if err := clipboard.WriteAll(""); err != nil {
-		return false, fmt.Errorf("clear clipboard: %v", sanitize(err))
-	}
-	return true, nil
+	return false, errors.New("clear clipboard: the value is still there")
 }
+
+// How hard ClearIf tries: about two seconds in all.
+const (
+	clearAttempts   = 20
+	clearRetryDelay = 100 * time.Millisecond
+)
 
 // sanitize keeps a tool's error short: it never contains the value (the
 // value goes to the tool on stdin), but can be long.
