@@ -16,6 +16,8 @@ var (
 	ErrAmbiguousField = errors.New("ambiguous field")
 	ErrRetired        = errors.New("secret is retired")
 	ErrUnsupported    = errors.New("unsupported store format")
+	// ErrConflict: the secret changed since the version the caller saw.
+	ErrConflict = errors.New("changed meanwhile")
 	// ErrBadPath: a secret path or field name that is not allowed.
 	ErrBadPath = errors.New("bad path or field name")
 	// ErrNeedIdentity: the store's identity is the operator's to give

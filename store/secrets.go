@@ -179,6 +179,9 @@ type SetOptions struct {
 	// the values, so an edit is one version and one audit entry, whole or
 	// not at all.
 	EditMeta func(*Meta) error
+	// IfVersion, when not 0, makes the write check-and-set: it fails with
+	// ErrConflict unless the secret exists at exactly that current version.
+	IfVersion int
 	// At backdates the write (imports keep their original times; the demo
 	// makes an overdue secret); zero means now.
 	At time.Time
@@ -227,6 +230,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 		return vi, err
 	case o.CreateOnly:
 		return vi, fmt.Errorf("secret %s: %w", path, ErrExists)
+	}
+	if o.IfVersion != 0 && sc.Current != o.IfVersion {
+		return vi, fmt.Errorf("secret %s is at version %d, not %d: %w", path, sc.Current, o.IfVersion, ErrConflict)
 	}
 	nf := f
 	if o.Merge && sc.Current > 0 {
@@ -518,7 +524,27 @@ func (s *Store) change(ctx context.Context, path string, entry Entry, fn func(tx
 
 // SetMeta changes a secret's metadata through fn.
 func (s *Store) SetMeta(ctx context.Context, path string, fn func(*Meta) error) (*Secret, error) {
-	return s.change(ctx, path, Entry{Action: "meta"}, func(_ *bolt.Tx, _ []byte, sc *Secret) error {
+	return s.SetMetaWith(ctx, path, MetaOptions{}, fn)
+}
+
+// MetaOptions shape a SetMetaWith.
+type MetaOptions struct {
+	// IfVersion, when not 0, fails the change with ErrConflict unless the
+	// secret is at exactly that current version.
+	IfVersion int
+	// Action names the change in the audit log; empty means "meta".
+	Action string
+}
+
+// SetMetaWith is SetMeta with a version check and an audit action.
+func (s *Store) SetMetaWith(ctx context.Context, path string, o MetaOptions, fn func(*Meta) error) (*Secret, error) {
+	if o.Action == "" {
+		o.Action = "meta"
+	}
+	return s.change(ctx, path, Entry{Action: o.Action}, func(_ *bolt.Tx, _ []byte, sc *Secret) error {
+		if o.IfVersion != 0 && sc.Current != o.IfVersion {
+			return fmt.Errorf("secret %s is at version %d, not %d: %w", sc.Path, sc.Current, o.IfVersion, ErrConflict)
+		}
 		m := sc.Meta
 		m.Tags = slices.Clone(m.Tags)
 		m.Usage = slices.Clone(m.Usage)

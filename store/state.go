@@ -58,9 +58,10 @@ type StateOp struct {
 	Value   []byte
 }
 
-// UpdateState applies ops in one transaction. With an audit entry (Action
-// non-empty), the entry commits with them.
-func (s *Store) UpdateState(ctx context.Context, ops []StateOp, audit Entry) error {
+// UpdateState applies ops in one transaction. Audit entries with a
+// non-empty Action commit with them, so many paths' bases and their
+// entries cost one fsync.
+func (s *Store) UpdateState(ctx context.Context, ops []StateOp, audit ...Entry) error {
 	if s.keys == nil {
 		return errNotUnlocked
 	}
@@ -86,8 +87,13 @@ func (s *Store) UpdateState(ctx context.Context, ops []StateOp, audit Entry) err
 				return err
 			}
 		}
-		if audit.Action != "" {
-			return s.appendAudit(tx, audit)
+		for _, e := range audit {
+			if e.Action == "" {
+				continue
+			}
+			if err := s.appendAudit(tx, e); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -155,3 +155,25 @@ func TestSetOptions(t *testing.T) {
 		t.Fatalf("backdating: created %v", old.Created)
 	}
 }
+
+func TestCheckAndSet(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	s.Set(ctx, "c/a", fields("value", "fake-1"), SetOptions{})
+	if _, err := s.Set(ctx, "c/a", fields("value", "fake-2"), SetOptions{IfVersion: 2}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale write: %v", err)
+	}
+	if _, err := s.Set(ctx, "c/a", fields("value", "fake-2"), SetOptions{IfVersion: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetMetaWith(ctx, "c/a", MetaOptions{IfVersion: 1, Action: "sync-pull"}, func(m *Meta) error { return nil }); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale meta: %v", err)
+	}
+	if _, err := s.SetMetaWith(ctx, "c/a", MetaOptions{IfVersion: 2, Action: "sync-pull"}, func(m *Meta) error { m.Owner = "o"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := s.Audit(ctx, AuditFilter{Limit: 1})
+	if es[0].Action != "sync-pull" {
+		t.Fatalf("audit action %q", es[0].Action)
+	}
+}
