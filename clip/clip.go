@@ -55,12 +55,21 @@ func Copy(v wcrypto.Secret, clearAfter time.Duration) error {
 		return ErrUnavailable
 	}
 	if err := clipboard.WriteAll(v.Reveal()); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, sanitize(err))
+		// The tool's own error ("exit status 1") says nothing useful; the
+		// usual cause is a session with no display to own a selection.
+		return fmt.Errorf("%w: %s", ErrUnavailable, whyUnavailable())
 	}
 	if clearAfter <= 0 {
 		return nil
 	}
 	return startClearer(Hash(v.Reveal()), clearAfter)
+}
+
+func whyUnavailable() string {
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return "no X display or Wayland session (an SSH or headless session?)"
+	}
+	return "the clipboard tool (xclip, xsel or wl-copy) could not reach the display"
 }
 
 // Hash is the form in which the clearer knows the value.
