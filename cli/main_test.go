@@ -217,6 +217,18 @@ func clipMain() {
 		if err := clipboard.WriteAll(args[1]); err != nil {
 			fail(err)
 		}
+		// xclip serves the selection from a child it forks; return only
+		// once that child owns it, so the script's next step sees it.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			if v, _ := clipboard.ReadAll(); v == args[1] {
+				return
+			}
+			if time.Now().After(deadline) {
+				fail(fmt.Errorf("the clipboard does not hold the written value after 15s"))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	case len(args) == 2 && args[0] == "wait-is":
 		deadline := time.Now().Add(15 * time.Second)
 		for {
