@@ -74,13 +74,14 @@ func runGet(ctx context.Context, opts *getOptions) error {
 			Fields  map[string]string `json:"fields"`
 		}{ref.Path, versionOr(opts.Version, sc.Current), out})
 	}
-	field, sc, err := resolveField(ctx, s, ref, opts.Version)
+	// One transaction resolves the field, reads it and audits it.
+	sc, fields, err := s.Get(ctx, ref.Path, store.GetOptions{Version: opts.Version, Field: ref.Field, PickField: true})
 	if err != nil {
 		return err
 	}
-	_, fields, err := s.Get(ctx, ref.Path, store.GetOptions{Version: opts.Version, Field: field})
-	if err != nil {
-		return err
+	var field string
+	for name := range fields {
+		field = name // PickField leaves exactly one
 	}
 	v := fields[field]
 	if f.JSON {

@@ -338,6 +338,10 @@ type GetOptions struct {
 	Version int    // 0 for the current version
 	Action  string // audit action: get, reveal, copy, export...; empty: "get"
 	Field   string // the field revealed, for the audit log; empty: all
+	// PickField resolves Field the way a PATH[#FIELD] reference does (see
+	// Ref.PickField: the named field, else "value", else the only one)
+	// inside the same transaction, so `ward get` opens the file once.
+	PickField bool
 }
 
 // Get returns a secret and the values of one version, and records the
@@ -369,6 +373,11 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 		}
 		if f, err = s.readFields(tx, lk, sc, n); err != nil {
 			return err
+		}
+		if o.PickField {
+			if o.Field, err = (Ref{Path: path, Field: o.Field}).PickField(f.Names()); err != nil {
+				return err
+			}
 		}
 		if o.Field != "" {
 			v, ok := f[o.Field]
