@@ -279,7 +279,13 @@ func Init(ctx context.Context, file string, o InitOptions) (*InitResult, error) 
 				}
 				return nil, fmt.Errorf("init store: %w; and %w", kerr, ErrNeedPassphrase)
 			}
-			pass, err := o.Prompter.Passphrase("passphrase to protect the new store's identity", true)
+			prompt := "passphrase to protect the new store's identity"
+			if res.Fallback != "" {
+				// Say why before asking: the person expected a keyring.
+				prompt = fmt.Sprintf("%s.\nThe store's identity will be kept in %s instead, encrypted with a passphrase.\n%s",
+					res.Fallback, IdentityFileFor(file), prompt)
+			}
+			pass, err := o.Prompter.Passphrase(prompt, true)
 			if err != nil {
 				return nil, fmt.Errorf("init store: %w", err)
 			}
