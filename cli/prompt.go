@@ -43,7 +43,13 @@ func (ttyPrompter) Passphrase(prompt string, confirm bool) (string, error) {
 	if err != nil || !confirm {
 		return v, err
 	}
-	again, err := read(prompt + " (again)")
+	// Ask again with the prompt's last line only: an explanation above it
+	// was read the first time.
+	last := prompt
+	if i := strings.LastIndexByte(prompt, '\n'); i >= 0 {
+		last = prompt[i+1:]
+	}
+	again, err := read(last + " (again)")
 	if err != nil {
 		return "", err
 	}
