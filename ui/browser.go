@@ -19,6 +19,7 @@ import (
 type browserKeys struct {
 	Up, Down, PgUp, PgDown, Home, End key.Binding
 	Open, Filter, Clear, Add          key.Binding
+	Sync                              key.Binding // only with a remote
 }
 
 func newBrowserKeys() browserKeys {
@@ -33,6 +34,7 @@ func newBrowserKeys() browserKeys {
 		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Clear:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Add:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add secret")),
+		Sync:   key.NewBinding(key.WithKeys("S"), key.WithHelp("S", "sync"), key.WithDisabled()),
 	}
 }
 
@@ -46,20 +48,21 @@ func (k browserKeys) forMode(typing, filtered bool) browserKeys {
 		k.End = key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last"), key.WithDisabled())
 		k.Filter.SetEnabled(false)
 		k.Add.SetEnabled(false)
+		k.Sync.SetEnabled(false)
 	}
 	k.Clear.SetEnabled(typing || filtered)
 	return k
 }
 
 func (k browserKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Open, k.Filter, k.Clear, k.Add}
+	return []key.Binding{k.Up, k.Down, k.Open, k.Filter, k.Clear, k.Add, k.Sync}
 }
 
 func (k browserKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PgUp, k.PgDown},
 		{k.Home, k.End, k.Open},
-		{k.Filter, k.Clear, k.Add},
+		{k.Filter, k.Clear, k.Add, k.Sync},
 	}
 }
 
@@ -86,6 +89,7 @@ type browser struct {
 	cursor, offset int
 	pageRows       int    // rows drawn at the last View, for paging
 	selectPath     string // to select once the next load arrives
+	hasRemotes     bool   // the sync key shows only then
 }
 
 func newBrowser(c *Common) *browser {
@@ -113,11 +117,15 @@ func loadHeads(c *Common) tea.Cmd {
 	}
 }
 
-func (b *browser) Init() tea.Cmd { return loadHeads(b.c) }
+func (b *browser) Init() tea.Cmd { return tea.Batch(loadHeads(b.c), loadRemotes(b.c, nil)) }
 
 func (b *browser) Typing() bool { return b.input.Focused() }
 
-func (b *browser) Keys() help.KeyMap { return b.keys.forMode(b.Typing(), b.query != "") }
+func (b *browser) Keys() help.KeyMap {
+	k := b.keys
+	k.Sync.SetEnabled(b.hasRemotes)
+	return k.forMode(b.Typing(), b.query != "")
+}
 
 func (b *browser) filterText() string { return b.query }
 
@@ -265,6 +273,13 @@ func (b *browser) Update(msg tea.Msg) tea.Cmd {
 			b.setHeads(msg.heads)
 		}
 		return nil
+	case remotesLoadedMsg:
+		// Not knowing (an unreadable remote list) hides the key; the sync
+		// screen would report the error.
+		if msg.to == nil {
+			b.hasRemotes = msg.err == nil && len(msg.remotes) > 0
+		}
+		return nil
 	case changeResult:
 		if _, err := msg.outcome(); err == nil {
 			b.selectPath = msg.changedPath()
@@ -279,7 +294,7 @@ func (b *browser) Update(msg tea.Msg) tea.Cmd {
 
 func (b *browser) handleKey(msg tea.KeyMsg) tea.Cmd {
 	typing := b.Typing()
-	k := b.keys.forMode(typing, b.query != "")
+	k := b.Keys().(browserKeys)
 	page := max(1, b.lastPage())
 	switch {
 	case key.Matches(msg, k.Up):
@@ -310,6 +325,8 @@ func (b *browser) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return b.input.Focus()
 	case key.Matches(msg, k.Add):
 		return b.c.push(newSecretForm(b.c, nil))
+	case key.Matches(msg, k.Sync):
+		return b.c.push(newSyncScreen(b.c))
 	case typing:
 		var cmd tea.Cmd
 		b.input, cmd = b.input.Update(msg)
