@@ -10,6 +10,7 @@ import (
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
+	wsync "github.com/opsward/ward/sync"
 )
 
 // Exit codes. They are part of ward's interface: scripts branch on them, so
@@ -21,13 +22,15 @@ const (
 	ExitUsage       = 2   // bad flags, arguments, path or field name
 	ExitNotFound    = 3   // no such secret, field, version or recipient
 	ExitExists      = 4   // already exists
-	ExitConflict    = 5   // sync conflicts left unresolved (reserved)
+	ExitConflict    = 5   // sync conflicts left unresolved
 	ExitNeedConfirm = 6   // confirmation needed: not on a terminal and no --yes
 	ExitNoStore     = 10  // no such store
 	ExitLocked      = 11  // store locked by another process
 	ExitWrongKey    = 12  // wrong key or passphrase
 	ExitDamaged     = 13  // store damaged
 	ExitNoKeyring   = 14  // no usable keyring and no terminal to ask a passphrase on
+	ExitRemoteAuth  = 15  // remote authentication needed: ward remote login NAME
+	ExitRemote      = 16  // remote unreachable or misbehaving
 	ExitInterrupted = 130 // interrupted (SIGINT, SIGTERM)
 )
 
@@ -38,13 +41,15 @@ const exitCodeTable = `  0    success
   2    usage: bad flags, arguments, path or field name
   3    not found: no such secret, field, version or recipient
   4    already exists
-  5    sync conflicts left unresolved (reserved)
+  5    sync conflicts left unresolved (ward sync --prefer local|remote)
   6    confirmation needed: not on a terminal and no --yes
   10   no such store (ward init creates one)
   11   store locked by another process
   12   wrong key or passphrase
   13   store damaged (ward doctor says where)
   14   no usable keyring and no terminal to ask a passphrase on
+  15   remote authentication needed: ward remote login NAME
+  16   remote unreachable or misbehaving (refused, timed out, not the API)
   130  interrupted`
 
 // exitStatus builds the EXIT STATUS section that ends a command's help:
@@ -134,9 +139,15 @@ func exitCode(err error) int {
 		return ExitDamaged
 	case errors.Is(err, store.ErrNeedPassphrase), errors.Is(err, wcrypto.ErrKeyringUnavailable):
 		return ExitNoKeyring
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, errSyncConflicts), errors.Is(err, wsync.ErrConflict):
+		return ExitConflict
+	case errors.Is(err, wsync.ErrLoginAgain), errors.Is(err, wsync.ErrNoToken):
+		return ExitRemoteAuth
+	case errors.Is(err, wsync.ErrUnreachable), errors.Is(err, wsync.ErrRedirect), errors.Is(err, wsync.ErrBadResponse):
+		return ExitRemote
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, wsync.ErrNoRemote):
 		return ExitNotFound
-	case errors.Is(err, store.ErrExists):
+	case errors.Is(err, store.ErrExists), errors.Is(err, wsync.ErrRemoteExists):
 		return ExitExists
 	}
 	return ExitError

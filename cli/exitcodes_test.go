@@ -10,6 +10,7 @@ import (
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
+	wsync "github.com/opsward/ward/sync"
 )
 
 func TestExitCode(t *testing.T) {
@@ -35,6 +36,15 @@ func TestExitCode(t *testing.T) {
 		{"keyring", &wcrypto.KeyringError{Op: "read", Reason: "r"}, ExitNoKeyring},
 		{"interrupted", context.Canceled, ExitInterrupted},
 		{"hinted", withHint(fmt.Errorf("p: %w", store.ErrNotFound), "h"), ExitNotFound},
+		{"sync conflicts", fmt.Errorf("remote r: %w: a", errSyncConflicts), ExitConflict},
+		{"login again", &wsync.LoginError{Remote: "r"}, ExitRemoteAuth},
+		{"no token", fmt.Errorf("remote r: %w", wsync.ErrNoToken), ExitRemoteAuth},
+		{"unreachable", &wsync.RemoteError{Remote: "r", Err: wsync.ErrUnreachable}, ExitRemote},
+		{"redirect", &wsync.RedirectError{From: "a", To: "b"}, ExitRemote},
+		{"bad response", fmt.Errorf("r: %w", wsync.ErrBadResponse), ExitRemote},
+		{"no remote", fmt.Errorf("remote r: %w", wsync.ErrNoRemote), ExitNotFound},
+		{"remote exists", fmt.Errorf("remote r: %w", wsync.ErrRemoteExists), ExitExists},
+		{"sync failures", fmt.Errorf("remote r: 1 path %w", errSyncFailures), ExitError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +57,7 @@ func TestExitCode(t *testing.T) {
 
 // TestExitCodeTable keeps the help table and the constants in step.
 func TestExitCodeTable(t *testing.T) {
-	for _, c := range []int{ExitOK, ExitError, ExitUsage, ExitNotFound, ExitExists, ExitConflict, ExitNeedConfirm, ExitNoStore, ExitLocked, ExitWrongKey, ExitDamaged, ExitNoKeyring, ExitInterrupted} {
+	for _, c := range []int{ExitOK, ExitError, ExitUsage, ExitNotFound, ExitExists, ExitConflict, ExitNeedConfirm, ExitNoStore, ExitLocked, ExitWrongKey, ExitDamaged, ExitNoKeyring, ExitRemoteAuth, ExitRemote, ExitInterrupted} {
 		if !strings.Contains(exitCodeTable, fmt.Sprintf("\n  %-4d ", c)) && !strings.HasPrefix(exitCodeTable, fmt.Sprintf("  %-4d ", c)) {
 			t.Errorf("exit code %d is not in the help table", c)
 		}

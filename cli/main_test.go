@@ -303,7 +303,10 @@ func params(t *testing.T, dir string, extraEnv ...string) testscript.Params {
 		Dir:                 filepath.Join("testdata", dir),
 		RequireExplicitExec: false,
 		RequireUniqueNames:  true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"code": cmdCode},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"code": cmdCode,
+			"kv":   cmdKV, // a Vault/OpenBao KV v2 server for the script (kvscript_test.go)
+		},
 		Setup: func(env *testscript.Env) error {
 			work := env.WorkDir
 			env.Setenv("WARD_HOME", filepath.Join(work, "ward"))

@@ -188,6 +188,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	add("store",
 		newInitCmd(f), newAuditCmd(f), newDoctorCmd(f), newRecipientsCmd(f),
 		newExportCmd(f), newImportCmd(f), newUnlockCmd(f), newLockCmd(f),
+		newRemoteCmd(f), newSyncCmd(f),
 	)
 	add("other", newVersionCmd(f), newCompletionCmd(f), newDemoCmd(f))
 	cmd.AddCommand(newClipClearCmd(f), newAgentCmd(f))
