@@ -225,7 +225,7 @@ func runTUI(ctx context.Context, f *Factory) error {
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErrorf("%s takes %s (got %d arguments); see ward %s --help", cmd.CommandPath(), names, len(args), cmd.Name())
+			return usageErrorf("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), names, len(args), cmd.CommandPath())
 		}
 		return nil
 	}
@@ -234,7 +234,7 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 func rangeArgs(lo, hi int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < lo || len(args) > hi {
-			return usageErrorf("%s takes %s (got %d arguments); see ward %s --help", cmd.CommandPath(), names, len(args), cmd.Name())
+			return usageErrorf("%s takes %s (got %d arguments); see %s --help", cmd.CommandPath(), names, len(args), cmd.CommandPath())
 		}
 		return nil
 	}
