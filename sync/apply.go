@@ -184,6 +184,12 @@ func (a *applier) one(ctx context.Context, it Item) {
 			err = fmt.Errorf("unknown action %q", act)
 		}
 	}
+	if err != nil && !errors.Is(err, ErrConflict) {
+		// A failed path is in the audit log as such, not only as a count
+		// in the run's closing entry. Errors never hold values.
+		_ = a.s.Record(context.WithoutCancel(ctx), store.Entry{Action: "sync-" + string(act), Path: it.Path,
+			Outcome: "failed", Detail: err.Error()})
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.done++
@@ -321,7 +327,9 @@ func (a *applier) exchange(ctx context.Context, it Item) error {
 // pushValues writes the local values with check-and-set, unless they are
 // the values of the base and the server still has that version.
 func (a *applier) pushValues(ctx context.Context, it Item, b *base) ([]byte, int, error) {
-	_, f, err := a.s.Get(ctx, it.Path, store.GetOptions{Version: it.LocalVersion, Action: "sync-push"})
+	// The read is audited as a read; "sync-push" is written only once the
+	// server has taken the values (see record), or as a failure.
+	_, f, err := a.s.Get(ctx, it.Path, store.GetOptions{Version: it.LocalVersion, Action: "sync-read"})
 	if err != nil {
 		return nil, 0, fmt.Errorf("read local values: %w", err)
 	}

@@ -52,6 +52,21 @@ func TestDeniedOnePath(t *testing.T) {
 	if a := auditActions(t, s); a["sync"] != 1 {
 		t.Fatalf("audit %v", a)
 	}
+	// The refused push is in the audit log as a failure, by path.
+	es, err := s.Audit(context.Background(), store.AuditFilter{Path: "c"})
+	must(t, err)
+	failed := 0
+	for _, e := range es {
+		if e.Action == "sync-push" {
+			if e.Outcome != "failed" {
+				t.Fatalf("a refused push audited as %q", e.Outcome)
+			}
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d failed sync-push entries for c", failed)
+	}
 }
 
 func TestRetry5xxThenSuccess(t *testing.T) {

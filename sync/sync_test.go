@@ -44,7 +44,7 @@ func TestFirstSyncPushThenNoop(t *testing.T) {
 		t.Fatalf("%d metadata GETs", n)
 	}
 	a := auditActions(t, s)
-	if a["sync"] != 1 || a["sync-push"] != 6 { // one read and one write entry per push
+	if a["sync"] != 1 || a["sync-read"] != 3 || a["sync-push"] != 3 { // a read and a write entry per push
 		t.Fatalf("audit %v", a)
 	}
 }
