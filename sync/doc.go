@@ -124,8 +124,11 @@
 // Adopting and forgetting bases (no data moves) are batched, 256 to a
 // transaction with one audit entry; every server write, local write and
 // delete has its own entry (sync-push, sync-pull, sync-merge,
-// sync-delete-remote, sync-destroy-remote, sync-delete-local), and every
-// apply ends with a "sync" entry holding the summary, even when stopped.
+// sync-delete-remote, sync-destroy-remote, sync-delete-local), written
+// once the change is made; a path that fails gets the same action with
+// outcome "failed" and the reason; reading local values to push them is a
+// "sync-read" retrieval; and every apply ends with a "sync" entry holding
+// the summary, even when stopped.
 //
 // # Failures
 //
