@@ -38,11 +38,11 @@ func newConflictKeys() conflictKeys {
 		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "prev")),
 		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next")),
 		Reveal:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal")),
-		Pick:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "pick side")),
+		Pick:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "pick")),
 		Right:      key.NewBinding(key.WithKeys("right"), key.WithHelp("→", "take remote")),
 		Merge:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "merge")),
 		KeepLocal:  key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "keep local")),
-		KeepRemote: key.NewBinding(key.WithKeys("R", "m"), key.WithHelp("R/m", "keep remote")),
+		KeepRemote: key.NewBinding(key.WithKeys("m", "R"), key.WithHelp("m/R", "keep remote")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }

@@ -33,7 +33,7 @@ func (cs *conflictScreen) View(w, h int) string {
 	}
 	nameW = min(nameW, max(8, w/5))
 	const keepW = 9
-	colW := max(8, (w-2-nameW-keepW-8)/3)
+	colW := min(28, max(8, (w-2-nameW-keepW-8)/3))
 	cell := func(s string) string { return padRight(fit(s, colW), colW) + "  " }
 	header := "  " + padRight("field", nameW) + "  " + cell("local") + cell(remote) + cell("base") + "keep"
 	lines = append(lines, fit(st.Detail.Label.Render(header), w))
@@ -152,10 +152,10 @@ func (cs *conflictScreen) revealLines(w int) []string {
 
 func (cs *conflictScreen) hintLine(remote string) string {
 	if !cs.mergeable() {
-		return fmt.Sprintf("One side no longer holds it: l keeps local, R keeps %s (each asks first).", remote)
+		return fmt.Sprintf("One side no longer holds it: l keeps local, m keeps %s (each asks first).", remote)
 	}
 	if n := cs.undecided(); n > 0 {
-		return fmt.Sprintf("%s to decide: ←/→ picks a side for the selected row; or l / R keeps one side whole.", plural(n, "row"))
+		return fmt.Sprintf("%s to decide: ←/→ picks a side for the selected row; or l (local) or m (remote) keeps one side whole.", plural(n, "row"))
 	}
-	return "enter merges the picked sides into both; l / R keeps one side whole (each asks first)."
+	return "enter merges the picked sides into both; l or m keeps one side whole (each asks first)."
 }

@@ -45,7 +45,7 @@ func newSyncKeys() syncKeys {
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Choose:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan with this remote")),
-		Resolve: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resolve conflict")),
+		Resolve: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resolve")),
 		Apply:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply")),
 		Replan:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "plan again")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -302,7 +302,7 @@ func (s *syncScreen) confirmApply() tea.Cmd {
 	var parts []string
 	add := func(n int, what string) {
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", what, n))
+			parts = append(parts, fmt.Sprintf("%d to %s", n, what))
 		}
 	}
 	add(c.push, "push")
@@ -312,8 +312,11 @@ func (s *syncScreen) confirmApply() tea.Cmd {
 	add(c.deleteLocal, "retire here")
 	add(c.adopt, "record as in sync")
 	body := strings.Join(parts, ", ") + "."
-	if c.conflict > 0 {
-		body += " " + plural(c.conflict, "conflict") + " stay as they are."
+	switch {
+	case c.conflict == 1:
+		body += " 1 conflict stays as it is."
+	case c.conflict > 1:
+		body += fmt.Sprintf(" %d conflicts stay as they are.", c.conflict)
 	}
 	return s.c.openDialog(newConfirm(s.c,
 		fmt.Sprintf("Apply the sync with %s?", s.remote.Name),

@@ -240,14 +240,17 @@ func (s *syncScreen) summaryLines(w int) []string {
 	head := fmt.Sprintf("pushed %d · pulled %d · deleted %d · conflicts %d · failures %d",
 		sum.Pushed, sum.Pulled, sum.Deleted, len(sum.Conflicts), len(sum.Failures))
 	lines := []string{st.App.Header.Render("Applied") + "  " + head}
-	if sum.Adopted > 0 || sum.Noop > 0 {
+	switch {
+	case sum.Adopted > 0:
 		lines = append(lines, st.App.Muted.Render(fmt.Sprintf("%d already in sync, %d recorded as in sync", sum.Noop, sum.Adopted)))
+	case sum.Noop > 0:
+		lines = append(lines, st.App.Muted.Render(fmt.Sprintf("%d already in sync", sum.Noop)))
 	}
 	if sum.Stopped != "" {
 		lines = append(lines, "")
 		lines = append(lines, wrapLines(st.Status.Error.Render("Stopped: ")+sum.Stopped, w, "  ")...)
-		lines = append(lines, fmt.Sprintf("%s not attempted (untouched). %s",
-			plural(sum.NotAttempted, "path"), syncHint(s.remote.Name, s.applyErr)))
+		lines = append(lines, plural(sum.NotAttempted, "path")+" not attempted (untouched).")
+		lines = append(lines, wrapLines(st.Detail.Label.Render("next   ")+syncHint(s.remote.Name, s.applyErr), w, "       ")...)
 	} else if s.applyErr != nil {
 		lines = append(lines, "", st.Status.Error.Render("error: ")+s.applyErr.Error())
 	}
@@ -260,7 +263,7 @@ func (s *syncScreen) summaryLines(w int) []string {
 	if len(sum.Failures) > 0 {
 		lines = append(lines, "", st.Detail.Section.Render(fmt.Sprintf("Failures (%d)", len(sum.Failures))))
 		for _, f := range sum.Failures {
-			lines = append(lines, wrapLines(f.Path+"  "+st.App.Muted.Render(f.Op+": "+errText(f.Err)), w, "    ")...)
+			lines = append(lines, wrapLines("  "+f.Path+"  "+st.App.Muted.Render(f.Op+": "+errText(f.Err)), w, "    ")...)
 		}
 	}
 	if len(sum.Skipped) > 0 {
@@ -294,7 +297,7 @@ func (s *syncScreen) failedLines(w int) []string {
 
 // wrapLines wraps s to w cells, indenting the lines after the first.
 func wrapLines(s string, w int, indent string) []string {
-	out := strings.Split(ansi.Wrap(s, max(10, w-lipgloss.Width(indent)), " /"), "\n")
+	out := strings.Split(ansi.Wrap(s, max(10, w-lipgloss.Width(indent)), " "), "\n")
 	for i := 1; i < len(out); i++ {
 		out[i] = indent + out[i]
 	}
