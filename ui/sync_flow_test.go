@@ -16,7 +16,7 @@ func TestFlowSync(t *testing.T) {
 	f.key("l")
 	f.wait("Keep the local prod/payments/db?", "y keep local")
 	f.key("y")
-	f.wait("resolved     prod/payments/db", "conflicts 0", "resolved 1")
+	f.wait("resolved      prod/payments/db", "conflicts 0", "resolved 1")
 	f.key("a")
 	f.wait("Apply the sync with team?", "y apply")
 	f.key("y")

@@ -27,7 +27,8 @@ func goldenPlan() *wsync.Plan {
 			{Path: "prod/payments/db", Action: wsync.ActionConflict, Reason: "changed on both sides", LocalVersion: 3, RemoteVersion: 2, HasBase: true},
 			{Path: "staging/auth/token", Action: wsync.ActionPush, Reason: "changed locally", Fields: "push"},
 			{Path: "staging/old", Action: wsync.ActionDeleteLocal, Reason: "deleted on the server"},
-			{Path: "toplevel", Action: wsync.ActionMerge, Reason: "values pushed, owner pulled", Warnings: []string{"description shortened to 512 bytes"}},
+			{Path: "toplevel", Action: wsync.ActionMerge, Reason: "values pushed, owner pulled", Fields: "push",
+				MetaPull: []string{"ward-owner"}, MetaPush: map[string]*string{"ward-tags": nil}, Warnings: []string{"description shortened to 512 bytes"}},
 		},
 		Failures: []*wsync.PathError{{Path: "prod/payments/stripe", Op: "plan", Err: denied}},
 		Skipped:  []*wsync.PathError{{Path: "bad name", Op: "plan", Err: wsync.ErrUnrepresentable}},
@@ -67,6 +68,10 @@ var syncGoldenScreens = []struct {
 	reach func(t *testing.T, d *driver)
 }{
 	{"sync_plan", func(t *testing.T, d *driver) { goldenSyncScreen(d) }},
+	{"sync_plan-failure", func(t *testing.T, d *driver) {
+		goldenSyncScreen(d)
+		d.keys("down", "down", "down", "down", "down", "down", "down")
+	}},
 	{"sync_plan-confirm", func(t *testing.T, d *driver) { goldenSyncScreen(d); d.keys("a") }},
 	{"sync_planning", func(t *testing.T, d *driver) {
 		sc := goldenSyncScreen(d)

@@ -45,11 +45,11 @@ func TestSyncPlanApplySummary(t *testing.T) {
 	}
 	d.must("Sync with team", fx.srv.URL(), "secret/team",
 		"push 1 · pull 2 · delete 1 · conflicts 1 · failed 1 · in sync 1",
-		"Conflicts (1)", "conflict     prod/payments/db", "changed on both sides",
+		"Conflicts (1)", "conflict      prod/payments/db", "changed on both sides",
 		"Push to the server (1)", "staging/auth/token",
 		"Pull from the server (2)", "dev/search/api-key", "ops/new-remote",
-		"Delete (1)", "delete there", "prod/edge/tls",
-		"Failures (left alone) (1)", "failed       prod/payments/stripe",
+		"Delete (1)", "delete remote", "prod/edge/tls",
+		"Failures (left alone) (1)", "failed        prod/payments/stripe",
 		"a apply")
 	// Nothing is written before the confirmation, and "n" cancels.
 	before := len(auditCount(t, fx.s, "sync", ""))
@@ -300,7 +300,7 @@ func TestConflictMergeFieldByField(t *testing.T) {
 	if d.root.top() != sc {
 		t.Fatalf("not back on the plan:\n%s", d.view())
 	}
-	d.must("resolved     prod/payments/db", "merged", "conflicts 0", "resolved 1")
+	d.must("resolved      prod/payments/db", "merged", "conflicts 0", "resolved 1")
 	if got := fx.localValue(t, "prod/payments/db", "password"); got != canary+"db-password-local" {
 		t.Errorf("local password %q", got)
 	}
@@ -338,7 +338,7 @@ func TestConflictKeepSides(t *testing.T) {
 			if d.root.top() != sc {
 				t.Fatalf("not back on the plan:\n%s", d.view())
 			}
-			d.must("resolved     prod/payments/db", "kept")
+			d.must("resolved      prod/payments/db", "kept")
 			if got := fx.localValue(t, "prod/payments/db", "password"); got != canary+tc.want {
 				t.Errorf("local %q", got)
 			}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -128,7 +129,8 @@ func (s *syncScreen) planView(w, h int) []string {
 		}
 		return append(lines, st.App.Muted.Render(msg))
 	}
-	n := max(1, h-len(lines))
+	foot := s.selectedLines(w)
+	n := max(1, h-len(lines)-len(foot))
 	sel := max(s.sel, 0)
 	s.offset = min(max(s.offset, sel-n+1), sel)
 	s.offset = max(0, min(s.offset, len(s.rows)-n))
@@ -149,16 +151,93 @@ func (s *syncScreen) planView(w, h int) []string {
 	for i := s.offset; i < len(s.rows) && i < s.offset+n; i++ {
 		lines = append(lines, s.rowView(s.rows[i], i == s.sel, pathW, w))
 	}
-	return lines
+	for len(lines) < h-len(foot) {
+		lines = append(lines, "")
+	}
+	return append(lines, foot...)
+}
+
+// selectedLines tell more about the selected row, at the foot of the plan:
+// what moves which way, the warnings, or the whole error of a failure.
+func (s *syncScreen) selectedLines(w int) []string {
+	st := s.c.Styles
+	if s.sel < 0 || s.sel >= len(s.rows) {
+		return nil
+	}
+	r := s.rows[s.sel]
+	var text string
+	switch {
+	case r.fail != nil:
+		text = r.fail.Path + ": " + r.fail.Op + ": " + errText(r.fail.Err)
+	case r.item >= 0:
+		text = s.itemDetail(&s.plan.Items[r.item])
+	}
+	if text == "" {
+		return nil
+	}
+	out := wrapLines(st.App.Muted.Render(text), w, "  ")
+	if len(out) > 3 {
+		out = append(out[:2], fit(out[2], w-1)+"…")[:3]
+	}
+	return append([]string{""}, out...)
+}
+
+func (s *syncScreen) itemDetail(it *wsync.Item) string {
+	remote := s.remote.Name
+	side := func(v int, deleted bool) string {
+		switch {
+		case v == 0:
+			return "absent"
+		case deleted:
+			return fmt.Sprintf("deleted at v%d", v)
+		}
+		return fmt.Sprintf("v%d", v)
+	}
+	parts := []string{fmt.Sprintf("local %s · %s %s", side(it.LocalVersion, it.LocalDeleted), remote, side(it.RemoteVersion, it.RemoteDeleted))}
+	switch it.Fields {
+	case "push":
+		parts = append(parts, "values → "+remote)
+	case "pull":
+		parts = append(parts, "values ← "+remote)
+	}
+	short := func(keys []string) string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = strings.TrimPrefix(k, "ward-")
+		}
+		return strings.Join(out, ", ")
+	}
+	if len(it.MetaPush) > 0 {
+		keys := make([]string, 0, len(it.MetaPush))
+		for k := range it.MetaPush {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts = append(parts, short(keys)+" → "+remote)
+	}
+	if len(it.MetaPull) > 0 {
+		parts = append(parts, short(it.MetaPull)+" ← "+remote)
+	}
+	if len(it.MetaConflicts) > 0 {
+		parts = append(parts, "changed on both sides: "+short(it.MetaConflicts))
+	}
+	if how := s.resolved[it.Path]; how != "" {
+		parts = append(parts, "resolved: "+how)
+	}
+	text := it.Path + ": " + strings.Join(parts, " · ")
+	if len(it.Warnings) > 0 {
+		text += " · warning: " + strings.Join(it.Warnings, "; ")
+	}
+	return text
 }
 
 // actionLabel is the word in the plan's action column.
 func actionLabel(a wsync.Action) string {
 	switch a {
 	case wsync.ActionDeleteRemote:
-		return "delete there"
+		return "delete remote"
 	case wsync.ActionDeleteLocal:
-		return "retire here"
+		return "retire local"
 	}
 	return string(a)
 }
@@ -187,7 +266,7 @@ func (s *syncScreen) rowView(r planRow, selected bool, pathW, w int) string {
 	if selected {
 		marker = "› "
 	}
-	left := marker + padRight(label, 13) + padRight(fit(path, pathW), pathW) + "  "
+	left := marker + padRight(label, 14) + padRight(fit(path, pathW), pathW) + "  "
 	if selected {
 		left = st.List.Selected.Render(left)
 	}
