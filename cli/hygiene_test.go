@@ -109,10 +109,7 @@ func TestHygiene(t *testing.T) {
 
 	// Everything ward wrote: its own directories, and any file under the
 	// system temp dirs that changed since the test began.
-	var dirs = []string{home, tmp, filepath.Join(work, "export.age")}
-	for _, d := range []string{os.TempDir(), "/tmp", "/dev/shm", "/var/tmp"} {
-		dirs = append(dirs, d)
-	}
+	dirs := []string{home, tmp, filepath.Join(work, "export.age"), os.TempDir(), "/tmp", "/dev/shm", "/var/tmp"}
 	scanned := 0
 	for _, d := range dirs {
 		filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {

@@ -242,8 +242,6 @@ type metaMerge struct {
 	Conflicts []string           // keys changed differently on both sides
 }
 
-func (m metaMerge) changes() bool { return len(m.Push) > 0 || len(m.Pull) > 0 }
-
 func mergeMeta(lbase, rbase, local, remote metaMap) metaMerge {
 	var mm metaMerge
 	for _, k := range wardKeys {
