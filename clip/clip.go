@@ -19,7 +19,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/atotto/clipboard"
@@ -83,13 +82,31 @@ func startClearer(hash string, after time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("start clipboard clearer: %w", err)
 	}
-	cmd.Stdin = strings.NewReader(hash + "\n")
+	// The hash goes through a pipe written before we return: with a
+	// non-file Stdin, os/exec would copy it from a goroutine that a caller
+	// exiting right after Copy never lets run, and the clearer would get
+	// nothing and leave the secret on the clipboard.
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("start clipboard clearer: %w", err)
+	}
+	defer r.Close()
+	cmd.Stdin = r
 	cmd.Stdout, cmd.Stderr = nil, nil
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
+		w.Close()
 		return fmt.Errorf("start clipboard clearer: %w", err)
 	}
-	// The child reads its stdin at once; we do not wait for it to finish.
+	_, werr := io.WriteString(w, hash+"\n")
+	if cerr := w.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("start clipboard clearer: %w", werr)
+	}
+	// We do not wait for the clearer: it outlives us by design.
 	return cmd.Process.Release()
 }
 
