@@ -147,6 +147,10 @@ func newClient(r Remote, o ConnectOptions) (*Client, error) {
 		return nil, fmt.Errorf("remote %s: client settings from the environment: %w", r.Name, cfg.Error)
 	}
 	cfg.Address = r.Addr
+	// api.NewClient prefers VAULT_AGENT_ADDR over Address: on a host with
+	// a Vault Agent that would send this remote's token and values to
+	// another server. The remote's address is authoritative.
+	cfg.AgentAddress = ""
 	cfg.MaxRetries = 0
 	cfg.Timeout = o.Timeout
 	tr, ok := cfg.HttpClient.Transport.(*http.Transport)
@@ -176,6 +180,12 @@ func newClient(r Remote, o ConnectOptions) (*Client, error) {
 	// namespace, so VAULT_NAMESPACE must not silently switch it.
 	if env := os.Getenv("VAULT_NAMESPACE"); env != "" && strings.Trim(env, "/") != r.Namespace {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: VAULT_NAMESPACE=%s ignored; the remote's namespace is %q", r.Name, env, r.Namespace))
+	}
+	if env := os.Getenv("VAULT_AGENT_ADDR"); env != "" {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: VAULT_AGENT_ADDR=%s ignored; the remote's address is %s", r.Name, env, r.Addr))
+	}
+	if got := ac.Address(); got != r.Addr {
+		return nil, fmt.Errorf("remote %s: the client would talk to %s, not %s", r.Name, got, r.Addr)
 	}
 	ac.ClearNamespace()
 	if r.Namespace != "" {

@@ -98,3 +98,23 @@ func TestSkipVerifyWarns(t *testing.T) {
 		t.Fatalf("warnings %v", c.Warnings)
 	}
 }
+
+// VAULT_AGENT_ADDR must not redirect a remote: the token and the values go
+// to the remote's own address, with a warning.
+func TestAgentAddrIgnored(t *testing.T) {
+	t.Setenv("VAULT_AGENT_ADDR", "http://127.0.0.1:1")
+	srv := serve(t)
+	c := dial(t, srv)
+	if got := c.api.Address(); got != srv.URL() {
+		t.Fatalf("client talks to %s, want %s", got, srv.URL())
+	}
+	if !strings.Contains(strings.Join(c.Warnings, "\n"), "VAULT_AGENT_ADDR") {
+		t.Fatalf("no warning: %v", c.Warnings)
+	}
+	s := newStore(t)
+	set(t, s, "a", "value", "1")
+	sum := apply(t, c, s, plan(t, c, s), ApplyOptions{})
+	if sum.Pushed != 1 {
+		t.Fatalf("%+v", sum)
+	}
+}
