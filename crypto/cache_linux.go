@@ -34,7 +34,8 @@ func CacheGet(storeID string) (*Key, bool) {
 	if err != nil || n != KeySize {
 		return nil, false
 	}
-	_, _ = unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, int(idle.Seconds()), 0, 0)
+	// A timeout of 0 means "never": keep at least a second.
+	_, _ = unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, max(int(idle.Seconds()), 1), 0, 0)
 	return &k, true
 }
 

@@ -93,7 +93,7 @@ func (s *Store) AddRecipient(ctx context.Context, recipient string) error {
 // record resealed, the audit chain re-MACed, all in one transaction. The
 // removed holder may have kept the old data key, so rewrapping alone would
 // protect nothing. Removing the last recipient is refused.
-func (s *Store) RemoveRecipient(ctx context.Context, recipient string) error {
+func (s *Store) RemoveRecipient(ctx context.Context, recipient string) (err error) {
 	if s.keys == nil {
 		return errNotUnlocked
 	}
@@ -101,6 +101,7 @@ func (s *Store) RemoveRecipient(ctx context.Context, recipient string) error {
 	if err != nil {
 		return err
 	}
+	defer s.restoreKeysOnError(&err)()
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		rs, err := s.getRecipients(tx)
 		if err != nil {
@@ -122,10 +123,11 @@ func (s *Store) RemoveRecipient(ctx context.Context, recipient string) error {
 }
 
 // Rekey replaces the data key, resealing everything, in one transaction.
-func (s *Store) Rekey(ctx context.Context) error {
+func (s *Store) Rekey(ctx context.Context) (err error) {
 	if s.keys == nil {
 		return errNotUnlocked
 	}
+	defer s.restoreKeysOnError(&err)()
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		rs, err := s.getRecipients(tx)
 		if err != nil {
@@ -136,6 +138,19 @@ func (s *Store) Rekey(ctx context.Context) error {
 		}
 		return s.appendAudit(tx, Entry{Action: "rekey"})
 	})
+}
+
+// restoreKeysOnError returns a func that, if *err is set when it runs,
+// puts back the keys and envelope s had when restoreKeysOnError was called:
+// rekey switches s to the fresh keys inside the transaction, and a commit
+// that then fails must not leave s on keys the file never got.
+func (s *Store) restoreKeysOnError(err *error) func() {
+	keys, env := s.keys, s.envelope
+	return func() {
+		if *err != nil {
+			s.keys, s.envelope = keys, env
+		}
+	}
 }
 
 func (s *Store) rewrap(tx *bolt.Tx, dk *wcrypto.Key, canon []string) error {
@@ -155,8 +170,9 @@ func (s *Store) rewrap(tx *bolt.Tx, dk *wcrypto.Key, canon []string) error {
 }
 
 // rekey reseals every record under a fresh data key. Because lookup keys
-// are keyed hashes, every record moves to a new key too. On error the
-// transaction rolls back and s keeps its old keys.
+// are keyed hashes, every record moves to a new key too. It switches s to
+// the fresh keys; callers restore the old ones if the transaction fails
+// (restoreKeysOnError).
 func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 	old := *s
 	fresh := *s

@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
 	"strconv"
 	"strings"
 	"time"
@@ -268,6 +269,10 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 		return s.appendAudit(tx, Entry{Action: "init", Detail: fmt.Sprintf("%d recipient(s), identity in %s", len(canon), s.mode)})
 	})
 	s.creating = false
+	if err == nil {
+		// bbolt syncs the file; the new name must survive a crash too.
+		err = syncDir(filepath.Dir(file))
+	}
 	if err != nil {
 		os.Remove(file)
 		return nil, fmt.Errorf("create store: %w", err)
@@ -417,6 +422,10 @@ func (s *Store) open(ctx context.Context, readOnly bool) (db *bolt.DB, err error
 		return nil, &CorruptError{File: s.File, Where: "file", Reason: "not a ward store, or its database pages are damaged"}
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("open store %s: %w", s.File, ErrNoStore)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		// Not damage: every retrieval writes its audit entry, so a store
+		// must be writable by its user.
+		return nil, fmt.Errorf("open store %s: %w (ward writes an audit entry on every access, so the store must be writable)", s.File, err)
 	default:
 		return nil, &CorruptError{File: s.File, Where: "file", Reason: err.Error()}
 	}
@@ -483,4 +492,16 @@ func (s *Store) unseal(sealed []byte, where string, parts ...string) ([]byte, er
 // lookupKey is the keyed hash under which path's records are filed.
 func (s *Store) lookupKey(path string) []byte {
 	return wcrypto.MAC(s.keys.Index, []byte(path))[:16]
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }

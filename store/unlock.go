@@ -242,6 +242,11 @@ func Init(ctx context.Context, file string, o InitOptions) (*InitResult, error) 
 	if _, err := os.Stat(file); err == nil {
 		return nil, fmt.Errorf("init store %s: %w", file, ErrExists)
 	}
+	// An identity file left beside a store that was moved away may be the
+	// only key to that store: never write over it.
+	if _, err := os.Stat(IdentityFileFor(file)); err == nil {
+		return nil, fmt.Errorf("init store %s: its identity file %s exists already (the key of a store moved away?): move it aside first: %w", file, IdentityFileFor(file), ErrExists)
+	}
 	id := NewID()
 	res := &InitResult{}
 	var mode IdentityMode

@@ -84,3 +84,21 @@ func TestPassphraseStoreAndAgent(t *testing.T) {
 		t.Fatalf("after lock: got %v", err)
 	}
 }
+
+// An identity file left beside a moved-away store is never written over.
+func TestInitKeepsStrayIdentityFile(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("WARD_HOME", t.TempDir())
+	t.Setenv("WARD_CACHE_IDLE", "0")
+	file, _ := FileFor("work")
+	if err := os.WriteFile(IdentityFileFor(file), []byte("age-encryption.org/v1\nfake\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Init(ctx, file, InitOptions{NoKeyring: true, Prompter: &fixedPrompter{pass: "fake passphrase"}})
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("got %v", err)
+	}
+	if b, _ := os.ReadFile(IdentityFileFor(file)); string(b) != "age-encryption.org/v1\nfake\n" {
+		t.Fatal("the stray identity file was changed")
+	}
+}
