@@ -10,9 +10,9 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime/debug"
-	"syscall"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"filippo.io/age"
