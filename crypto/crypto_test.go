@@ -23,6 +23,10 @@ func TestSecretRedactsEverywhere(t *testing.T) {
 		out = append(out, fmt.Sprintf(verb, s))
 		out = append(out, fmt.Sprintf(verb, struct{ S Secret }{s}))
 		out = append(out, fmt.Sprintf(verb, &s))
+		// Unexported fields: fmt cannot call the methods there.
+		out = append(out, fmt.Sprintf(verb, struct{ s Secret }{s}))
+		out = append(out, fmt.Sprintf(verb, struct{ m map[string]Secret }{map[string]Secret{"k": s}}))
+		out = append(out, fmt.Sprintf(verb, []struct{ s Secret }{{s}}))
 	}
 	j, _ := json.Marshal(map[string]any{"s": s, "p": &s})
 	out = append(out, string(j))

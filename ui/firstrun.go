@@ -65,9 +65,10 @@ type storeReadyMsg struct {
 }
 
 // fixedPassphrase answers Init's prompt with what was typed in the form.
-type fixedPassphrase string
+// It holds a wcrypto.Secret so no printing of it shows the passphrase.
+type fixedPassphrase struct{ p wcrypto.Secret }
 
-func (p fixedPassphrase) Passphrase(string, bool) (string, error) { return string(p), nil }
+func (f fixedPassphrase) Passphrase(string, bool) (string, error) { return f.p.Reveal(), nil }
 
 func initStore(c *Common, o store.InitOptions) tea.Cmd {
 	file, ctx := c.StoreFile, c.Ctx
@@ -184,7 +185,7 @@ func (f *firstRun) createWithPassphrase() tea.Cmd {
 		f.state = frCreating
 		f.pass.Reset()
 		f.again.Reset()
-		return initStore(f.c, store.InitOptions{NoKeyring: true, Prompter: fixedPassphrase(p)})
+		return initStore(f.c, store.InitOptions{NoKeyring: true, Prompter: fixedPassphrase{wcrypto.NewSecret(p)}})
 	}
 	f.pass.Reset()
 	f.again.Reset()

@@ -83,7 +83,7 @@ func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UnlockWith(context.Background(), store.Credentials{Prompter: fixedPassphrase("correct horse")}); err != nil {
+	if err := s.UnlockWith(context.Background(), store.Credentials{Prompter: fixedPassphrase{wcrypto.NewSecret("correct horse")}}); err != nil {
 		t.Fatalf("unlock with the passphrase: %v", err)
 	}
 }
