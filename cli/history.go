@@ -37,15 +37,7 @@ JSON (--json): {"path","current","versions":[{"version","created","author",
 
 func runHistory(ctx context.Context, opts *historyOptions) error {
 	f := opts.f
-	path, err := parsePath(opts.Path)
-	if err != nil {
-		return err
-	}
-	s, err := f.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	sc, err := s.Show(ctx, path)
+	sc, err := f.showSecret(ctx, opts.Path)
 	if err != nil {
 		return err
 	}

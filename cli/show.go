@@ -66,15 +66,7 @@ func currentFields(sc *store.Secret) []string {
 
 func runShow(ctx context.Context, opts *showOptions) error {
 	f := opts.f
-	path, err := parsePath(opts.Path)
-	if err != nil {
-		return err
-	}
-	s, err := f.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	sc, err := s.Show(ctx, path)
+	sc, err := f.showSecret(ctx, opts.Path)
 	if err != nil {
 		return err
 	}
@@ -129,4 +121,18 @@ func printVersions(f *Factory, sc *store.Secret) error {
 		}
 	}
 	return t.print()
+}
+
+// showSecret checks a path, opens the store and reads the secret's
+// metadata and history (no values).
+func (f *Factory) showSecret(ctx context.Context, rawPath string) (*store.Secret, error) {
+	path, err := parsePath(rawPath)
+	if err != nil {
+		return nil, err
+	}
+	s, err := f.OpenStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Show(ctx, path)
 }
