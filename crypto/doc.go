@@ -37,10 +37,11 @@
 // versions and their sizes, and nothing else: not the paths, not the
 // metadata, not the values. An attacker who can write the file can destroy
 // it or roll it back as a whole, and cannot change a record or move it to
-// another place without detection. What this version does NOT detect: an
-// older ciphertext of the same record put back in its own place (from a
-// backup of the same store), which rolls that one secret back to an older
-// version or status. A sealed commitment over all records, checked by
-// doctor, is the planned fix. Removing the audit log's tail is detected
-// through the sealed head, unless the head is rolled back with it.
+// another place without detection: sealing fails. An older ciphertext of
+// the same record put back in its own place (from a backup of the same
+// store) still opens; the store's sealed record commitment (see the store
+// package) no longer matches it, which `ward doctor` reports: reads do not
+// check it, since that costs a pass over every record. Removing the audit
+// log's tail is detected through the sealed head, unless the head is
+// rolled back with it.
 package crypto

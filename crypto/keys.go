@@ -16,6 +16,7 @@ const (
 	PurposeRecord Purpose = "ward v1 record seal"
 	PurposeIndex  Purpose = "ward v1 path index"
 	PurposeAudit  Purpose = "ward v1 audit chain"
+	PurposeCommit Purpose = "ward v1 record commitment"
 )
 
 // NewDataKey returns a fresh random data key.
@@ -54,6 +55,7 @@ type Keys struct {
 	Record *Key
 	Index  *Key
 	Audit  *Key
+	Commit *Key
 }
 
 // NewKeys derives every purpose key from dataKey.
@@ -63,5 +65,6 @@ func NewKeys(dataKey *Key) *Keys {
 		Record: Derive(dataKey, PurposeRecord),
 		Index:  Derive(dataKey, PurposeIndex),
 		Audit:  Derive(dataKey, PurposeAudit),
+		Commit: Derive(dataKey, PurposeCommit),
 	}
 }

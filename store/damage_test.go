@@ -243,3 +243,50 @@ func TestWrongIdentityNamesFile(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestOlderRecordPutBack: a record's older ciphertext, copied back into its
+// own place from a backup, opens (its place is the same) but no longer
+// matches the store's commitment, and doctor says so.
+func TestOlderRecordPutBack(t *testing.T) {
+	ctx := context.Background()
+	s, id := damagedStore(t)
+	var oldSecret, oldIndex []byte
+	lk := s.lookupKey("prod/db")
+	mutateRead := func() {
+		db, err := bolt.Open(s.File, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.View(func(tx *bolt.Tx) error {
+			oldSecret = append([]byte(nil), tx.Bucket(bktSecrets).Get(lk)...)
+			oldIndex = append([]byte(nil), tx.Bucket(bktIndex).Get(lk)...)
+			return nil
+		})
+		db.Close()
+	}
+	mutateRead()
+	if _, err := s.SetMeta(ctx, "prod/db", func(m *Meta) error { m.Status = StatusCompromised; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	mutate(t, s.File, func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bktSecrets).Put(lk, oldSecret); err != nil {
+			return err
+		}
+		return tx.Bucket(bktIndex).Put(lk, oldIndex)
+	})
+	s2, err := reopen(t, s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := s2.Show(ctx, "prod/db")
+	if err != nil || sc.Meta.Status != StatusActive {
+		t.Fatalf("the old record should open as it was: %v %v", err, sc)
+	}
+	rep, err := s2.Doctor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || !strings.Contains(rep.Problems[0].What, "commitment") {
+		t.Fatalf("doctor missed the rollback: %+v", rep.Problems)
+	}
+}

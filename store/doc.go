@@ -7,7 +7,9 @@
 // The file is a bbolt database with these buckets:
 //
 //	ward      header, plain: format, id, identity mode, key envelope, created;
-//	          sealed: recipients, audit-head
+//	          sealed: recipients, audit-head, commit (the record commitment:
+//	          XOR of a keyed hash of every index, secrets, versions and state
+//	          record, kept up to date by every write, checked by Doctor)
 //	index     lookup key -> sealed Head (path, kind, status, times): listing
 //	secrets   lookup key -> sealed Secret (metadata, version list)
 //	versions  lookup key || u32 version -> sealed field values

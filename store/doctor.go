@@ -132,6 +132,11 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 				return nil
 			})
 		}
+		if c, ok, err := s.storedCommit(tx); err != nil {
+			add("header", "record commitment: %v", reason(err))
+		} else if ok && !bytes.Equal(c, s.computeCommit(tx)) {
+			add("records", "they do not match the store's commitment: a record was put back from an older copy, added or removed outside ward")
+		}
 		if err := s.walkAudit(tx, func(Entry) error { r.AuditEntries++; return nil }); err != nil {
 			add("audit log", "%v", reason(err))
 		}

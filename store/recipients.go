@@ -265,6 +265,9 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 			return err
 		}
 	}
+	if err := fresh.writeCommit(tx, fresh.computeCommit(tx)); err != nil {
+		return err
+	}
 	s.keys = fresh.keys
 	s.envelope = fresh.envelope
 	// A cached copy of the old key must not outlive the re-key.

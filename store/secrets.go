@@ -61,10 +61,10 @@ func (s *Store) writeSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bktSecrets).Put(lk, s.seal(raw, "secret", string(lk))); err != nil {
+	if err := s.putRec(tx, bktSecrets, lk, s.seal(raw, "secret", string(lk))); err != nil {
 		return err
 	}
-	return tx.Bucket(bktIndex).Put(lk, s.seal(encodeHead(HeadOf(sc)), "index", string(lk)))
+	return s.putRec(tx, bktIndex, lk, s.seal(encodeHead(HeadOf(sc)), "index", string(lk)))
 }
 
 func (s *Store) readVersion(tx *bolt.Tx, lk []byte, path string, n int) ([]byte, error) {
@@ -130,7 +130,7 @@ func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action 
 		return VersionInfo{}, err
 	}
 	vk := versionKey(lk, n)
-	if err := tx.Bucket(bktVersions).Put(vk, s.seal(pt, "version", string(vk))); err != nil {
+	if err := s.putRec(tx, bktVersions, vk, s.seal(pt, "version", string(vk))); err != nil {
 		return VersionInfo{}, err
 	}
 	vi := VersionInfo{N: n, Created: now, Author: s.Actor, Action: action, Fields: f.Names()}
@@ -152,7 +152,7 @@ func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action 
 		}
 		live++
 		if live > keep {
-			if err := tx.Bucket(bktVersions).Delete(versionKey(lk, v.N)); err != nil {
+			if err := s.putRec(tx, bktVersions, versionKey(lk, v.N), nil); err != nil {
 				return VersionInfo{}, err
 			}
 			v.Purged = true
@@ -624,14 +624,14 @@ func (s *Store) Purge(ctx context.Context, path string) error {
 
 func (s *Store) deleteSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
 	for _, v := range sc.Versions {
-		if err := tx.Bucket(bktVersions).Delete(versionKey(lk, v.N)); err != nil {
+		if err := s.putRec(tx, bktVersions, versionKey(lk, v.N), nil); err != nil {
 			return err
 		}
 	}
-	if err := tx.Bucket(bktSecrets).Delete(lk); err != nil {
+	if err := s.putRec(tx, bktSecrets, lk, nil); err != nil {
 		return err
 	}
-	return tx.Bucket(bktIndex).Delete(lk)
+	return s.putRec(tx, bktIndex, lk, nil)
 }
 
 // Copy makes dst a new secret with src's metadata and current values (one
@@ -686,7 +686,7 @@ func (s *Store) copyOrMove(ctx context.Context, src, dst string, move bool) erro
 					return err
 				}
 				vk := versionKey(dlk, v.N)
-				if err := tx.Bucket(bktVersions).Put(vk, s.seal(pt, "version", string(vk))); err != nil {
+				if err := s.putRec(tx, bktVersions, vk, s.seal(pt, "version", string(vk))); err != nil {
 					return err
 				}
 			}

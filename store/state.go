@@ -71,19 +71,13 @@ func (s *Store) UpdateState(ctx context.Context, ops []StateOp, audit ...Entry) 
 		}
 	}
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		b, err := s.stateBucket(tx, true)
-		if err != nil {
-			return err
-		}
 		for _, op := range ops {
 			k := s.stateKey(op.NS, op.Key)
-			if op.Value == nil {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-				continue
+			var v []byte
+			if op.Value != nil {
+				v = s.sealState(k, op.NS, op.Key, op.Value)
 			}
-			if err := b.Put(k, s.sealState(k, op.NS, op.Key, op.Value)); err != nil {
+			if err := s.putRec(tx, bktState, k, v); err != nil {
 				return err
 			}
 		}

@@ -266,6 +266,9 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 		if err := s.putRecipients(tx, canon); err != nil {
 			return err
 		}
+		if err := s.writeCommit(tx, s.computeCommit(tx)); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, Entry{Action: "init", Detail: fmt.Sprintf("%d recipient(s), identity in %s", len(canon), s.mode)})
 	})
 	s.creating = false
