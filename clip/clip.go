@@ -129,32 +129,38 @@ func RunClearer(stdin io.Reader, after time.Duration) (bool, error) {
 // ClearIf clears the clipboard if it holds the value with hash want. A
 // clipboard tool can fail for a moment (the selection changing owner, the
 // X server busy), and a failed clear would leave the secret there for
-// good, so it tries a few times and checks that the value is gone.
+// good, so reads are retried. The clearing write is made once: xclip takes
+// the selection from a child it forks, so a second write could take it
+// late, over whatever the operator copied in between; instead we wait
+// until the value is gone.
 func ClearIf(want string) (bool, error) {
 	var lastErr error
+	written := false
 	for attempt := 0; attempt < clearAttempts; attempt++ {
 		if attempt > 0 {
 			time.Sleep(clearRetryDelay)
 		}
 		cur, err := clipboard.ReadAll()
+		if err != nil && written {
+			return true, nil // an emptied clipboard reads as an error with some tools
+		}
 		if err != nil {
-			// An empty clipboard reads as an error with some tools; a
-			// busy one too. Only the retries tell them apart.
-			lastErr = err
+			lastErr = err // or the tool is busy for a moment: try again
 			continue
 		}
 		if Hash(cur) != want {
-			return false, nil
+			return written, nil
+		}
+		if written {
+			continue // our write has not taken the selection yet
 		}
 		if err := clipboard.WriteAll(""); err != nil {
 			lastErr = err
 			continue
 		}
-		if now, err := clipboard.ReadAll(); err == nil && Hash(now) != want {
-			return true, nil
-		}
+		written = true
 	}
-	if lastErr != nil {
+	if lastErr != nil && !written {
 		return false, fmt.Errorf("clear clipboard: %v", sanitize(lastErr))
 	}
 	return false, errors.New("clear clipboard: the value is still there")
