@@ -74,6 +74,7 @@ type browser struct {
 	keys browserKeys
 
 	loaded bool
+	rev    uint64 // the store's revision at the last look (see watch.go)
 	heads  []store.Head
 	lower  []string // lower-case paths, for the filter
 	// The grouped view: rows are head indexes (>= 0) or folder headings
@@ -117,7 +118,9 @@ func loadHeads(c *Common) tea.Cmd {
 	}
 }
 
-func (b *browser) Init() tea.Cmd { return tea.Batch(loadHeads(b.c), loadRemotes(b.c, nil)) }
+func (b *browser) Init() tea.Cmd {
+	return tea.Batch(loadHeads(b.c), loadRemotes(b.c, nil), readRevision(b.c))
+}
 
 func (b *browser) Typing() bool { return b.input.Focused() }
 
@@ -280,6 +283,10 @@ func (b *browser) Update(msg tea.Msg) tea.Cmd {
 			b.hasRemotes = msg.err == nil && len(msg.remotes) > 0
 		}
 		return nil
+	case watchTickMsg:
+		return readRevision(b.c)
+	case revisionMsg:
+		return b.handleRevision(msg)
 	case changeResult:
 		if _, err := msg.outcome(); err == nil {
 			b.selectPath = msg.changedPath()

@@ -114,6 +114,8 @@ type driver struct {
 	root   *Root
 	quit   bool
 	timers []tea.Msg
+	// watches counts the store-watch ticks armed (see watch.go).
+	watches int
 	// afterEach, if set, checks the view after every message.
 	afterEach func(view string)
 }
@@ -149,6 +151,8 @@ func (d *driver) run(cmd tea.Cmd) {
 	case timerMsg:
 		if _, ok := m.msg.(confirmArmMsg); ok {
 			d.send(m.msg)
+		} else if _, ok := m.msg.(watchTickMsg); ok {
+			d.watches++ // the store watch: fired by tests that want it
 		} else {
 			d.timers = append(d.timers, m.msg)
 		}
