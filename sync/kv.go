@@ -38,26 +38,33 @@ func (c *Client) list(ctx context.Context, folder string) ([]string, error) {
 	if folder != "" {
 		p += "/"
 	}
-	r, err := c.send(ctx, "list", "LIST", p, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	switch r.status {
-	case 200:
-	case 404:
-		return nil, nil
-	default:
-		return nil, c.statusErr("list", p, r)
-	}
 	var out struct {
 		Data struct {
 			Keys []string `json:"keys"`
 		} `json:"data"`
 	}
-	if err := r.decode(c, "list", p, &out); err != nil {
+	if _, err := c.readJSON(ctx, "list", "LIST", p, &out); err != nil {
 		return nil, err
 	}
 	return out.Data.Keys, nil
+}
+
+// readJSON sends a body-less request and decodes a 200's JSON into out.
+// A 404 is "not there": found is false and out is left alone; any other
+// status is an error naming the operation and path.
+func (c *Client) readJSON(ctx context.Context, op, method, p string, out any) (found bool, err error) {
+	r, err := c.send(ctx, op, method, p, nil, nil)
+	if err != nil {
+		return false, err
+	}
+	switch r.status {
+	case 200:
+	case 404:
+		return false, nil
+	default:
+		return false, c.statusErr(op, p, r)
+	}
+	return true, r.decode(c, op, p, out)
 }
 
 // remoteMeta is what the metadata endpoint says about a key.
@@ -90,17 +97,6 @@ func (v versionState) gone(now time.Time) bool {
 // readMeta returns a key's metadata, or nil when the key does not exist.
 func (c *Client) readMeta(ctx context.Context, path string, wantLive bool) (*remoteMeta, error) {
 	p := c.api2("metadata", path)
-	r, err := c.send(ctx, "read metadata", "GET", p, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	switch r.status {
-	case 200:
-	case 404:
-		return nil, nil
-	default:
-		return nil, c.statusErr("read metadata", p, r)
-	}
 	var out struct {
 		Data struct {
 			Current  int                     `json:"current_version"`
@@ -108,7 +104,8 @@ func (c *Client) readMeta(ctx context.Context, path string, wantLive bool) (*rem
 			Versions map[string]versionState `json:"versions"`
 		} `json:"data"`
 	}
-	if err := r.decode(c, "read metadata", p, &out); err != nil {
+	found, err := c.readJSON(ctx, "read metadata", "GET", p, &out)
+	if err != nil || !found {
 		return nil, err
 	}
 	m := &remoteMeta{Current: out.Data.Current, Custom: out.Data.Custom}
