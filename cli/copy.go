@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opsward/ward/clip"
-	"github.com/opsward/ward/store"
 )
 
 type copyOptions struct {
@@ -59,15 +58,11 @@ func runCopy(ctx context.Context, opts *copyOptions) error {
 	if err != nil {
 		return err
 	}
-	field, sc, err := resolveField(ctx, s, ref, opts.Version)
+	sc, field, v, err := getField(ctx, s, ref, opts.Version, "copy")
 	if err != nil {
 		return err
 	}
-	_, fields, err := s.Get(ctx, ref.Path, store.GetOptions{Version: opts.Version, Field: field, Action: "copy"})
-	if err != nil {
-		return err
-	}
-	if err := clip.Copy(fields[field], opts.ClearAfter); err != nil {
+	if err := clip.Copy(v, opts.ClearAfter); err != nil {
 		if errors.Is(err, clip.ErrUnavailable) {
 			return withHint(err, "print it instead with: ward get "+ref.Path+"#"+field)
 		}

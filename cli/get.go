@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
 
@@ -74,16 +75,10 @@ func runGet(ctx context.Context, opts *getOptions) error {
 			Fields  map[string]string `json:"fields"`
 		}{ref.Path, versionOr(opts.Version, sc.Current), out})
 	}
-	// One transaction resolves the field, reads it and audits it.
-	sc, fields, err := s.Get(ctx, ref.Path, store.GetOptions{Version: opts.Version, Field: ref.Field, PickField: true})
+	sc, field, v, err := getField(ctx, s, ref, opts.Version, "get")
 	if err != nil {
 		return err
 	}
-	var field string
-	for name := range fields {
-		field = name // PickField leaves exactly one
-	}
-	v := fields[field]
 	if f.JSON {
 		return f.printJSON(struct {
 			Path    string `json:"path"`
@@ -103,17 +98,16 @@ func versionOr(n, cur int) int {
 	return cur
 }
 
-// resolveField names the field ref means in version n (0: current) of its
-// secret, from the secret's history, without reading any value.
-func resolveField(ctx context.Context, s *store.Store, ref store.Ref, n int) (string, *store.Secret, error) {
-	sc, err := s.Show(ctx, ref.Path)
+// getField reads the one field ref means in version n (0: current), in a
+// single transaction that resolves the field, reads it and audits it with
+// action.
+func getField(ctx context.Context, s *store.Store, ref store.Ref, n int, action string) (*store.Secret, string, wcrypto.Secret, error) {
+	sc, fields, err := s.Get(ctx, ref.Path, store.GetOptions{Version: n, Field: ref.Field, PickField: true, Action: action})
 	if err != nil {
-		return "", nil, err
+		return nil, "", wcrypto.Secret{}, err
 	}
-	vi, ok := sc.Version(versionOr(n, sc.Current))
-	if !ok {
-		return "", nil, fmt.Errorf("secret %s has no version %d (versions 1 to %d): %w", sc.Path, n, sc.Current, store.ErrNotFound)
+	for name, v := range fields {
+		return sc, name, v, nil // PickField leaves exactly one
 	}
-	field, err := ref.PickField(vi.Fields)
-	return field, sc, err
+	return nil, "", wcrypto.Secret{}, fmt.Errorf("secret %s: no field read", ref.Path)
 }
