@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,12 +62,16 @@ func (s *Store) readAuditHead(tx *bolt.Tx) (auditHead, error) {
 // appendAudit stamps e and appends it within tx, so the entry commits or
 // rolls back with the change it records.
 func (s *Store) appendAudit(tx *bolt.Tx, e Entry) error {
+	s.stamp(&e)
+	return s.appendAuditRaw(tx, e)
+}
+
+func (s *Store) stamp(e *Entry) {
 	e.Time = s.Now()
 	e.Actor = s.Actor
 	if e.Outcome == "" {
 		e.Outcome = "ok"
 	}
-	return s.appendAuditRaw(tx, e)
 }
 
 func (s *Store) appendAuditRaw(tx *bolt.Tx, e Entry) error {
@@ -195,13 +200,11 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]Entry, error) {
 		return nil, errNotUnlocked
 	}
 	var out []Entry
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return s.walkAudit(tx, func(e Entry) error {
-			if f.match(e) {
-				out = append(out, e)
-			}
-			return nil
-		})
+	err := s.walkAll(ctx, func(e Entry) error {
+		if f.match(e) {
+			out = append(out, e)
+		}
+		return nil
 	})
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[len(out)-f.Limit:]
@@ -215,19 +218,58 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, error) {
 		return 0, errNotUnlocked
 	}
 	n := 0
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return s.walkAudit(tx, func(Entry) error { n++; return nil })
-	})
+	err := s.walkAll(ctx, func(Entry) error { n++; return nil })
 	return n, err
 }
 
+// walkAll calls fn for every entry, the store's audit bucket and then the
+// tail not yet folded into it (see tail.go), checking both chains.
+func (s *Store) walkAll(ctx context.Context, fn func(Entry) error) error {
+	var m tailMark
+	var head uint64
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		if err := s.walkAudit(tx, func(e Entry) error { head = e.Seq; return fn(e) }); err != nil {
+			return err
+		}
+		var err error
+		m, err = s.readTailMark(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.tailEntries(m, head, fn)
+}
+
 // Record appends an audit entry for an action outside the store (a
-// clipboard copy, an export, a sync step).
+// clipboard copy, an export, a sync step). It goes to the audit tail: it
+// changes nothing in the store.
 func (s *Store) Record(ctx context.Context, e Entry) error {
 	if s.keys == nil {
 		return errNotUnlocked
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error { return s.appendAudit(tx, e) })
+	return s.audit(ctx, e)
+}
+
+// audit records entries in the tail and folds the tail into the store when
+// it has grown large or predates a re-key.
+func (s *Store) audit(ctx context.Context, entries ...Entry) error {
+	size, err := s.appendTail(entries...)
+	if errors.Is(err, errStaleTail) {
+		if err := s.update(ctx, func(*bolt.Tx) error { return nil }); err != nil {
+			return err
+		}
+		size, err = s.appendTail(entries...)
+	}
+	if err != nil {
+		return err
+	}
+	if size > foldAbove {
+		// The entries are durable already: a failed fold loses nothing
+		// and is tried again by the next write.
+		_ = s.update(ctx, func(*bolt.Tx) error { return nil })
+	}
+	return nil
 }
 
 func shortHash(k []byte) string { return hex.EncodeToString(k[:6]) }

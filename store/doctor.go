@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -46,6 +47,8 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 	add := func(where, format string, args ...any) {
 		r.Problems = append(r.Problems, Problem{Where: where, What: fmt.Sprintf(format, args...)})
 	}
+	var mark tailMark
+	tailOK := false
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if rs, err := s.getRecipients(tx); err != nil {
 			add("header", "recipient list: %v", reason(err))
@@ -139,11 +142,20 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 		}
 		if err := s.walkAudit(tx, func(Entry) error { r.AuditEntries++; return nil }); err != nil {
 			add("audit log", "%v", reason(err))
+		} else if mark, err = s.readTailMark(tx); err != nil {
+			add("audit log", "tail mark: %v", reason(err))
+		} else {
+			tailOK = true
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if tailOK {
+		if err := s.tailEntries(mark, uint64(r.AuditEntries), func(Entry) error { r.AuditEntries++; return nil }); err != nil {
+			add("audit log "+filepath.Base(TailFile(s.File)), "%v", reason(err))
+		}
 	}
 	if r.OK() {
 		err = s.Record(ctx, Entry{Action: "doctor", Detail: fmt.Sprintf("%d secrets, %d versions, all sound", r.Secrets, r.Versions)})

@@ -25,8 +25,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runChild writes secrets in a loop and prints "ack N" after each write is
-// committed. The identity comes from a file, as --identity would give it.
+// runChild writes and reads back secrets in a loop and prints "ack N" after
+// each write is committed and its read audited. The identity comes from a file, as --identity would give it.
 func runChild(role string) int {
 	ctx := context.Background()
 	file := os.Getenv("WARD_STORE_TEST_FILE")
@@ -53,6 +53,12 @@ func runChild(role string) int {
 			path = fmt.Sprintf("%s/s%03d", prefix, i%50)
 		}
 		if _, err := s.Set(ctx, path, Fields{"value": wcrypto.NewSecret(fakeValue(i))}, SetOptions{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		// A retrieval too: its audit entry goes to the tail file, which
+		// the next write folds into the store.
+		if _, _, err := s.Get(ctx, path, GetOptions{}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

@@ -78,6 +78,7 @@ func TestCrashKill9(t *testing.T) {
 	ctx := context.Background()
 	rounds := 25
 	acked := map[string]string{} // path -> value of the last acknowledged write
+	gets := 0                    // acknowledged retrievals
 	for round := range rounds {
 		prefix := fmt.Sprintf("r%02d", round)
 		cmd := child(t, "rewrite", file, idFile, prefix, 0)
@@ -100,6 +101,7 @@ func TestCrashKill9(t *testing.T) {
 			}
 			acked[fmt.Sprintf("%s/s%03d", prefix, i%50)] = fakeValue(i)
 			got++
+			gets++
 			if got == killAfter {
 				cmd.Process.Signal(syscall.SIGKILL)
 				break
@@ -119,6 +121,21 @@ func TestCrashKill9(t *testing.T) {
 		}
 	}
 	s := openWith(t, file, idFile)
+	entries, err := s.Audit(ctx, AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := 0
+	for _, e := range entries {
+		if e.Action == "get" {
+			audited++
+		}
+	}
+	// Every acknowledged retrieval was audited; one in flight at a kill
+	// may have been too.
+	if audited < gets || audited > gets+rounds {
+		t.Fatalf("%d retrievals audited, %d acknowledged", audited, gets)
+	}
 	for path, want := range acked {
 		// A write after the last ack may have landed too (it was in flight
 		// when the kill came): accept the acknowledged value or a later one
@@ -133,8 +150,9 @@ func TestCrashKill9(t *testing.T) {
 	}
 }
 
-// TestTwoWriters runs two processes writing 1,000 secrets each into one
-// store: all 2,000 must be there.
+// TestTwoWriters runs two processes writing (and reading back) 1,000
+// secrets each into one store: all 2,000 must be there, and every audit
+// entry.
 func TestTwoWriters(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes that write 2,000 secrets")
@@ -161,6 +179,10 @@ func TestTwoWriters(t *testing.T) {
 	}
 	if len(heads) != 2000 {
 		t.Fatalf("got %d secrets, want 2000", len(heads))
+	}
+	// init, then a set and a get for each secret: none lost, none twice.
+	if n, err := s.VerifyAudit(context.Background()); err != nil || n != 4001 {
+		t.Fatalf("audit: %d entries, %v; want 4001", n, err)
 	}
 	rep, err := s.Doctor(context.Background())
 	if err != nil || !rep.OK() {

@@ -260,6 +260,18 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 	if err := tx.Bucket(bktHeader).Delete(keyAuditHead); err != nil {
 		return err
 	}
+	// The tail was folded at the start of this transaction; its mark
+	// must stay readable under the new keys (see foldTail).
+	mark, err := old.readTailMark(tx)
+	if err != nil {
+		return err
+	}
+	if mark.Base != nil {
+		mb, _ := json.Marshal(mark)
+		if err := tx.Bucket(bktHeader).Put(keyAuditTail, fresh.seal(mb, "audit-tail")); err != nil {
+			return err
+		}
+	}
 	for _, e := range entries {
 		if err := fresh.appendAuditRaw(tx, e); err != nil {
 			return err

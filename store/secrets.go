@@ -344,9 +344,9 @@ type GetOptions struct {
 	PickField bool
 }
 
-// Get returns a secret and the values of one version, and records the
-// retrieval in the audit log in the same transaction: if the entry cannot
-// be written, no value is returned.
+// Get returns a secret and the values of one version. It reads in a
+// read-only transaction and records the retrieval in the audit tail before
+// it returns: if the entry cannot be written, no value is returned.
 func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fields, error) {
 	if s.keys == nil {
 		return nil, nil, errNotUnlocked
@@ -360,14 +360,15 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 	}
 	var sc *Secret
 	var f Fields
-	err = s.update(ctx, func(tx *bolt.Tx) error {
+	var n int
+	err = s.view(ctx, func(tx *bolt.Tx) error {
 		var lk []byte
 		var err error
 		sc, lk, err = s.readSecret(tx, path)
 		if err != nil {
 			return err
 		}
-		n := o.Version
+		n = o.Version
 		if n == 0 {
 			n = sc.Current
 		}
@@ -387,18 +388,22 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 			// Hand back only what was asked for and audited.
 			f = Fields{o.Field: v}
 		}
-		return s.appendAudit(tx, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n})
+		return nil
 	})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.audit(ctx, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n}); err != nil {
 		return nil, nil, err
 	}
 	return sc, f, nil
 }
 
-// GetMany reads the current values of many secrets in one transaction,
-// with one audit entry per secret (action o.Action), as export does. fn is
-// called for each path in order; an error from fn stops the read and
-// nothing is recorded.
+// GetMany reads the current values of many secrets, with one audit entry
+// per secret (action o.Action), as export does. The entries are recorded
+// first (the versions read in a first transaction), then fn is called for
+// each path in order with exactly the version recorded; an error from fn
+// stops the read.
 func (s *Store) GetMany(ctx context.Context, paths []string, o GetOptions, fn func(*Secret, Fields) error) error {
 	if s.keys == nil {
 		return errNotUnlocked
@@ -406,20 +411,34 @@ func (s *Store) GetMany(ctx context.Context, paths []string, o GetOptions, fn fu
 	if o.Action == "" {
 		o.Action = "get"
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	entries := make([]Entry, 0, len(paths))
+	err := s.view(ctx, func(tx *bolt.Tx) error {
 		for _, p := range paths {
-			sc, lk, err := s.readSecret(tx, p)
+			sc, _, err := s.readSecret(tx, p)
 			if err != nil {
 				return err
 			}
-			f, err := s.readFields(tx, lk, sc, sc.Current)
+			entries = append(entries, Entry{Action: o.Action, Path: p, Version: sc.Current})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.audit(ctx, entries...); err != nil {
+		return err
+	}
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		for _, e := range entries {
+			sc, lk, err := s.readSecret(tx, e.Path)
+			if err != nil {
+				return err
+			}
+			f, err := s.readFields(tx, lk, sc, e.Version)
 			if err != nil {
 				return err
 			}
 			if err := fn(sc, f); err != nil {
-				return err
-			}
-			if err := s.appendAudit(tx, Entry{Action: o.Action, Path: p, Version: sc.Current}); err != nil {
 				return err
 			}
 		}

@@ -146,7 +146,10 @@ type Store struct {
 	envelope []byte
 	keys     *wcrypto.Keys
 	identity *age.X25519Identity // the identity that unlocked it, if known
-	creating bool
+	// keyUnchecked: keys came from the session cache by the envelope's tag
+	// and have not met the store yet; the next transaction checks them.
+	keyUnchecked bool
+	creating     bool
 
 	// LockTimeout is how long a transaction waits for another process's
 	// lock before failing with ErrLocked.
@@ -445,7 +448,44 @@ func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
 	defer db.Close()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
-	return db.View(fn)
+	return db.View(func(tx *bolt.Tx) error {
+		if err := s.begin(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// begin runs the checks every transaction starts with: the file is not cut
+// short, and keys taken from the session cache fit.
+func (s *Store) begin(tx *bolt.Tx) error {
+	if err := s.checkSize(tx); err != nil {
+		return err
+	}
+	if s.keyUnchecked && s.keys != nil {
+		raw := tx.Bucket(bktHeader).Get(keyRecipients)
+		if _, err := wcrypto.Open(s.keys.Record, raw, s.ad("recipients")); err != nil {
+			s.keys = nil
+			wcrypto.CacheDrop(s.id)
+			return fmt.Errorf("store %s: the key in the session cache does not fit it (dropped now): run the command again: %w", s.File, ErrWrongKey)
+		}
+		s.keyUnchecked = false
+	}
+	return nil
+}
+
+// checkSize finds a file cut short: a read-only transaction touches only
+// the pages it reads, so a store truncated past its live pages would
+// otherwise read as sound.
+func (s *Store) checkSize(tx *bolt.Tx) error {
+	st, err := os.Stat(s.File)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	if tx.Size() > st.Size() {
+		return &CorruptError{File: s.File, Where: "file", Reason: fmt.Sprintf("%d bytes, shorter than the %d its pages need (truncated?)", st.Size(), tx.Size())}
+	}
+	return nil
 }
 
 // update runs fn in a read-write transaction and commits it with fsync.
@@ -459,9 +499,23 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error)
 			err = fmt.Errorf("close store %s: %w", s.File, cerr)
 		}
 	}()
+	// Every read-write transaction first moves the audit tail's entries
+	// into the store (see tail.go), holding the tail locked until the
+	// commit is done or not (this runs after recoverCorrupt has set err).
+	var tf *tailFold
+	defer func() { tf.finish(s, err == nil) }()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
-	return db.Update(fn)
+	return db.Update(func(tx *bolt.Tx) error {
+		if err := s.begin(tx); err != nil {
+			return err
+		}
+		var err error
+		if tf, err = s.foldTail(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 func (s *Store) recoverCorrupt(err *error) {

@@ -1,0 +1,516 @@
+package store
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+
+	wcrypto "github.com/opsward/ward/crypto"
+)
+
+// The audit tail.
+//
+// A retrieval changes nothing in the store, yet it must be audited before
+// the value is handed out. Recording it with a read-write bbolt commit
+// costs more than the rest of a `ward get` together (page writes, the
+// freelist, two fdatasyncs on a file of any size). So entries that come
+// with no change to the store (get, reveal, copy, export, Record) go to a
+// small append-only file beside the store, NAME.ward-audit, with one
+// write and one fdatasync each, and the next read-write transaction of the
+// store moves them into the audit bucket ("folds" them) and starts the
+// file afresh.
+//
+// The file is a sequence of frames, each
+//
+//	u32 length | payload | u32 length
+//
+// (the trailing length lets an appender read the last frame without
+// reading the rest). The payload is
+//
+//	kind (1 byte) | local seq (u64) | mac (32) | sealed entry (kind 'E' only)
+//
+// The first frame is the base, kind 'B', local seq 0, mac =
+// MAC(audit key, "audit-tail-base", nonce) with a random nonce kept in the
+// sealed part's place; every later frame is an entry, kind 'E', local seq
+// 1, 2, …, mac = MAC(audit key, previous mac, seq, sealed): the same chain
+// as the audit bucket, so an entry removed, changed or reordered in the
+// file is found, and so is a base that is not the first frame. The sealed
+// entry is the JSON Entry sealed with the audit key and bound to its local
+// seq.
+//
+// A fold re-seals the entries into the bucket's chain (they get the
+// bucket's next sequence numbers) and records in the store's header which
+// tail (by its base mac) it folded up to which local seq, in the same
+// transaction; the file is only started afresh after the commit. A crash
+// between the two leaves a tail whose entries the header says are folded:
+// the next fold skips them, so nothing is lost and nothing is counted
+// twice.
+//
+// What a chain cannot find: entries removed from the end of the file (or
+// the whole file deleted) before a fold. That is the same as rolling the
+// store file back to an older copy, which no log kept beside its data can
+// find either (see audit.go).
+
+const (
+	tailSuffix    = "-audit"
+	tailKindBase  = 'B'
+	tailKindEntry = 'E'
+	tailFixed     = 1 + 8 + auditMACSize // kind, seq, mac
+	// A frame larger than this is damage: entries are a few hundred bytes.
+	tailMaxFrame = 1 << 20
+	// foldAbove is the tail size above which a retrieval folds the tail
+	// into the store itself, so a store that is only ever read keeps a
+	// small tail.
+	foldAbove = 256 << 10
+)
+
+var keyAuditTail = []byte("audit-tail")
+
+// TailFile is the audit tail beside a store file.
+func TailFile(storeFile string) string { return storeFile + tailSuffix }
+
+type tailFrame struct {
+	kind   byte
+	seq    uint64
+	mac    []byte
+	sealed []byte
+	end    int64 // offset just past the frame
+}
+
+func (f tailFrame) encode() []byte {
+	n := tailFixed + len(f.sealed)
+	out := make([]byte, 0, 8+n)
+	out = binary.BigEndian.AppendUint32(out, uint32(n))
+	out = append(out, f.kind)
+	out = binary.BigEndian.AppendUint64(out, f.seq)
+	out = append(out, f.mac...)
+	out = append(out, f.sealed...)
+	return binary.BigEndian.AppendUint32(out, uint32(n))
+}
+
+func decodeTailPayload(p []byte) (tailFrame, bool) {
+	if len(p) < tailFixed {
+		return tailFrame{}, false
+	}
+	f := tailFrame{kind: p[0], seq: binary.BigEndian.Uint64(p[1:9]), mac: p[9:tailFixed], sealed: p[tailFixed:]}
+	switch f.kind {
+	case tailKindBase:
+		return f, f.seq == 0 && len(f.sealed) == 32
+	case tailKindEntry:
+		return f, f.seq > 0 && len(f.sealed) > 0
+	}
+	return tailFrame{}, false
+}
+
+// parseTail splits raw into frames. It stops at the first frame that does
+// not parse and returns the offset where the good frames end, so an
+// appender can cut off a write torn by a crash. A good frame after a bad
+// one is not looked for: the bad one is the end.
+func parseTail(raw []byte) (frames []tailFrame, good int64) {
+	off := 0
+	for len(raw)-off >= 8 {
+		n := int(binary.BigEndian.Uint32(raw[off:]))
+		if n < tailFixed || n > tailMaxFrame || len(raw)-off < 8+n {
+			break
+		}
+		if binary.BigEndian.Uint32(raw[off+4+n:]) != uint32(n) {
+			break
+		}
+		f, ok := decodeTailPayload(raw[off+4 : off+4+n])
+		if !ok {
+			break
+		}
+		off += 8 + n
+		f.end = int64(off)
+		frames = append(frames, f)
+	}
+	return frames, int64(off)
+}
+
+func (s *Store) tailErr(seq uint64, reason string) error {
+	return &AuditError{File: TailFile(s.File), Seq: seq, Reason: reason}
+}
+
+func (s *Store) baseMAC(nonce []byte) []byte {
+	return wcrypto.MAC(s.keys.Audit, []byte("audit-tail-base"), nonce)
+}
+
+// checkTail verifies the chain of frames and returns the entries, each
+// with its local seq. A torn last write is not an error: callers that
+// write cut it off, readers ignore it.
+func (s *Store) checkTail(frames []tailFrame) ([]tailFrame, error) {
+	if len(frames) == 0 {
+		return nil, nil
+	}
+	b := frames[0]
+	if b.kind != tailKindBase || !bytes.Equal(b.mac, s.baseMAC(b.sealed)) {
+		return nil, s.tailErr(0, "the first frame is not this store's base: the file was replaced or its start removed")
+	}
+	prev := b.mac
+	for i, f := range frames[1:] {
+		want := uint64(i + 1)
+		if f.kind != tailKindEntry || f.seq != want {
+			return nil, s.tailErr(want, "missing or out of order")
+		}
+		if !bytes.Equal(f.mac, wcrypto.MAC(s.keys.Audit, prev, seqKey(f.seq), f.sealed)) {
+			return nil, s.tailErr(want, "changed, reordered, or an earlier entry was removed")
+		}
+		prev = f.mac
+	}
+	return frames[1:], nil
+}
+
+func (s *Store) openTailEntry(f tailFrame) (Entry, error) {
+	pt, err := wcrypto.Open(s.keys.Audit, f.sealed, s.ad("audit-tail", string(seqKey(f.seq))))
+	if err != nil {
+		return Entry{}, s.tailErr(f.seq, "does not authenticate")
+	}
+	var e Entry
+	if err := json.Unmarshal(pt, &e); err != nil {
+		return Entry{}, s.tailErr(f.seq, "malformed")
+	}
+	return e, nil
+}
+
+// openTail opens the tail file for reading and writing, holding an
+// exclusive lock on it, creating it if create is set. Without create, a
+// missing file is (nil, nil). The caller closes it.
+func (s *Store) openTail(create bool) (*os.File, error) {
+	name := TailFile(s.File)
+	flags := os.O_RDWR
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(name, flags, 0o600)
+	if !create && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open audit log %s: %w", name, err)
+	}
+	if err := lockFile(f, s.LockTimeout); err != nil {
+		f.Close()
+		if errors.Is(err, errLockTimeout) {
+			return nil, fmt.Errorf("audit log %s: %w (waited %s)", name, ErrLocked, s.LockTimeout)
+		}
+		return nil, fmt.Errorf("lock audit log %s: %w", name, err)
+	}
+	return f, nil
+}
+
+// readTailFile reads the tail under a shared lock, for listing and
+// verifying. A missing file is an empty tail.
+func (s *Store) readTailFile() ([]byte, error) {
+	name := TailFile(s.File)
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open audit log %s: %w", name, err)
+	}
+	defer f.Close()
+	if err := rlockFile(f, s.LockTimeout); err != nil {
+		return nil, fmt.Errorf("lock audit log %s: %w", name, err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read audit log %s: %w", name, err)
+	}
+	return b, nil
+}
+
+// lastFrame reads the newest frame of an open tail without reading the
+// rest, falling back to a full parse (and cutting a torn end) when the end
+// does not look like a frame. It returns the frame and where it ends.
+func (s *Store) lastFrame(f *os.File) (tailFrame, bool, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return tailFrame{}, false, err
+	}
+	size := st.Size()
+	if size == 0 {
+		return tailFrame{}, false, nil
+	}
+	if size >= 8 {
+		var tl [4]byte
+		if _, err := f.ReadAt(tl[:], size-4); err != nil {
+			return tailFrame{}, false, err
+		}
+		n := int64(binary.BigEndian.Uint32(tl[:]))
+		if n >= tailFixed && n <= tailMaxFrame && n+8 <= size {
+			buf := make([]byte, n+8)
+			if _, err := f.ReadAt(buf, size-n-8); err != nil {
+				return tailFrame{}, false, err
+			}
+			if int64(binary.BigEndian.Uint32(buf)) == n {
+				if fr, ok := decodeTailPayload(buf[4 : 4+n]); ok {
+					fr.end = size
+					return fr, true, nil
+				}
+			}
+		}
+	}
+	// The end is not a frame: a write torn by a crash (never acknowledged:
+	// the value it audited was not handed out), or damage. Keep the frames
+	// that parse and cut the rest.
+	raw := make([]byte, size)
+	if _, err := f.ReadAt(raw, 0); err != nil {
+		return tailFrame{}, false, err
+	}
+	frames, good := parseTail(raw)
+	if err := f.Truncate(good); err != nil {
+		return tailFrame{}, false, err
+	}
+	if len(frames) == 0 {
+		return tailFrame{}, false, nil
+	}
+	return frames[len(frames)-1], true, nil
+}
+
+// appendTail records entries for a retrieval in the tail file, durably,
+// before the caller hands anything out. It returns the tail's size after
+// the write.
+func (s *Store) appendTail(entries ...Entry) (int64, error) {
+	f, err := s.openTail(true)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	name := TailFile(s.File)
+	last, ok, err := s.lastFrame(f)
+	if err != nil {
+		return 0, fmt.Errorf("read audit log %s: %w", name, err)
+	}
+	var buf []byte
+	if !ok {
+		base := s.newBase()
+		buf = base.encode()
+		last = base
+	} else if err := s.checkBase(f); err != nil {
+		return 0, err
+	}
+	prev, seq := last.mac, last.seq
+	for _, e := range entries {
+		s.stamp(&e)
+		seq++
+		e.Seq = 0 // the bucket's number is given when folded
+		pt, err := json.Marshal(e)
+		if err != nil {
+			return 0, err
+		}
+		sealed := wcrypto.Seal(s.keys.Audit, pt, s.ad("audit-tail", string(seqKey(seq))))
+		mac := wcrypto.MAC(s.keys.Audit, prev, seqKey(seq), sealed)
+		buf = append(buf, tailFrame{kind: tailKindEntry, seq: seq, mac: mac, sealed: sealed}.encode()...)
+		prev = mac
+	}
+	end := last.end
+	if !ok {
+		end = 0
+	}
+	if _, err := f.WriteAt(buf, end); err != nil {
+		return 0, fmt.Errorf("write audit log %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		return 0, fmt.Errorf("write audit log %s: %w", name, err)
+	}
+	if !ok {
+		// A new file: its directory entry must be durable too.
+		if err := syncDir(filepath.Dir(s.File)); err != nil {
+			return 0, err
+		}
+	}
+	return end + int64(len(buf)), nil
+}
+
+// errStaleTail says the tail's base is not made with the store's current
+// keys: a re-key committed and the process ended before it started the
+// tail afresh. A fold (any read-write transaction) deals with it.
+var errStaleTail = errors.New("audit tail predates a re-key")
+
+// checkBase reads the first frame of an open tail and checks it is a base
+// made with this store's keys.
+func (s *Store) checkBase(f *os.File) error {
+	buf := make([]byte, 8+tailFixed+32)
+	if _, err := f.ReadAt(buf, 0); err != nil {
+		return s.tailErr(0, "its first frame is not a base")
+	}
+	n := binary.BigEndian.Uint32(buf)
+	b, ok := decodeTailPayload(buf[4 : len(buf)-4])
+	if n != tailFixed+32 || !ok || b.kind != tailKindBase {
+		return s.tailErr(0, "its first frame is not a base")
+	}
+	if !bytes.Equal(b.mac, s.baseMAC(b.sealed)) {
+		return errStaleTail
+	}
+	return nil
+}
+
+func (s *Store) newBase() tailFrame {
+	nonce := make([]byte, 32)
+	if _, err := rand.Read(nonce); err != nil {
+		panic("crypto/rand: " + err.Error()) // unreachable on supported systems
+	}
+	return tailFrame{kind: tailKindBase, mac: s.baseMAC(nonce), sealed: nonce}
+}
+
+// tailMark is what the header keeps of the last fold: the base mac of the
+// tail it folded and the local seq it folded up to.
+type tailMark struct {
+	Base   []byte `json:"base"`
+	Folded uint64 `json:"folded"`
+}
+
+func (s *Store) readTailMark(tx *bolt.Tx) (tailMark, error) {
+	raw := tx.Bucket(bktHeader).Get(keyAuditTail)
+	if raw == nil {
+		return tailMark{}, nil
+	}
+	pt, err := s.unseal(raw, "audit tail mark", "audit-tail")
+	if err != nil {
+		return tailMark{}, err
+	}
+	var m tailMark
+	if err := json.Unmarshal(pt, &m); err != nil {
+		return tailMark{}, &CorruptError{File: s.File, Where: "audit tail mark", Reason: "malformed"}
+	}
+	return m, nil
+}
+
+// pending returns the entries of frames not yet folded, by the mark.
+func (s *Store) pending(frames []tailFrame, entries []tailFrame, m tailMark) ([]tailFrame, error) {
+	if len(frames) == 0 || !bytes.Equal(frames[0].mac, m.Base) {
+		return entries, nil
+	}
+	if uint64(len(entries)) < m.Folded {
+		return nil, s.tailErr(uint64(len(entries))+1, fmt.Sprintf("entries %d to %d were folded into the store and are gone from the file", len(entries)+1, m.Folded))
+	}
+	return entries[m.Folded:], nil
+}
+
+// tailFold holds the tail file locked through a read-write transaction
+// that moves its pending entries into the audit bucket.
+type tailFold struct {
+	f      *os.File
+	folded bool
+}
+
+// foldTail moves the pending tail entries into the audit bucket within tx.
+// The caller must call finish after the transaction, committed or not.
+func (s *Store) foldTail(tx *bolt.Tx) (*tailFold, error) {
+	if s.keys == nil {
+		return nil, nil
+	}
+	f, err := s.openTail(false)
+	if err != nil || f == nil {
+		return nil, err
+	}
+	tf := &tailFold{f: f}
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		tf.finish(s, false)
+		return nil, fmt.Errorf("read audit log %s: %w", TailFile(s.File), err)
+	}
+	frames, _ := parseTail(raw)
+	m, err := s.readTailMark(tx)
+	if err != nil {
+		tf.finish(s, false)
+		return nil, err
+	}
+	if len(frames) > 0 && bytes.Equal(frames[0].mac, m.Base) && uint64(len(frames)-1) == m.Folded {
+		// Folded already, perhaps under the keys before a re-key: only
+		// the fresh start is left to do.
+		tf.folded = true
+		return tf, nil
+	}
+	entries, err := s.checkTail(frames)
+	if err != nil {
+		tf.finish(s, false)
+		return nil, err
+	}
+	todo, err := s.pending(frames, entries, m)
+	if err != nil {
+		tf.finish(s, false)
+		return nil, err
+	}
+	for _, fr := range todo {
+		e, err := s.openTailEntry(fr)
+		if err != nil {
+			tf.finish(s, false)
+			return nil, err
+		}
+		if err := s.appendAuditRaw(tx, e); err != nil {
+			tf.finish(s, false)
+			return nil, err
+		}
+	}
+	if len(entries) > 0 {
+		mb, _ := json.Marshal(tailMark{Base: frames[0].mac, Folded: uint64(len(entries))})
+		if err := tx.Bucket(bktHeader).Put(keyAuditTail, s.seal(mb, "audit-tail")); err != nil {
+			tf.finish(s, false)
+			return nil, err
+		}
+		tf.folded = true
+	}
+	return tf, nil
+}
+
+// finish starts the tail afresh when its entries were folded and the
+// transaction committed, and lets go of the file. A failure to start
+// afresh loses nothing: the mark says what was folded.
+func (tf *tailFold) finish(s *Store, committed bool) {
+	if tf == nil {
+		return
+	}
+	defer tf.f.Close()
+	if !committed || !tf.folded {
+		return
+	}
+	// Cut first: a crash between the two leaves an empty tail, never a
+	// new base followed by the old frames.
+	if err := tf.f.Truncate(0); err != nil {
+		return
+	}
+	if _, err := tf.f.WriteAt(s.newBase().encode(), 0); err != nil {
+		return
+	}
+	_ = tf.f.Sync()
+}
+
+// tailEntries reads the pending tail entries, numbered after head, for
+// listing and verifying.
+func (s *Store) tailEntries(m tailMark, head uint64, fn func(Entry) error) error {
+	raw, err := s.readTailFile()
+	if err != nil {
+		return err
+	}
+	frames, _ := parseTail(raw)
+	entries, err := s.checkTail(frames)
+	if err != nil {
+		return err
+	}
+	todo, err := s.pending(frames, entries, m)
+	if err != nil {
+		return err
+	}
+	for i, fr := range todo {
+		e, err := s.openTailEntry(fr)
+		if err != nil {
+			return err
+		}
+		e.Seq = head + uint64(i) + 1
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
