@@ -138,13 +138,13 @@ func BenchmarkCacheGet(b *testing.B) {
 	}
 	b.Setenv("WARD_CACHE_IDLE", "60")
 	id := "bench-" + NewIdentity().Recipient().String()[5:20]
-	CachePut(id, NewDataKey())
+	CachePut(id, []byte("tag"), NewDataKey())
 	defer CacheDrop(id)
-	if _, ok := CacheGet(id); !ok {
+	if _, _, ok := CacheGet(id); !ok {
 		b.Skip("kernel keyring not usable here (keyctl blocked?)")
 	}
 	for b.Loop() {
-		if _, ok := CacheGet(id); !ok {
+		if _, _, ok := CacheGet(id); !ok {
 			b.Fatal("cached key gone")
 		}
 	}

@@ -33,3 +33,5 @@ func CacheIdle() time.Duration {
 }
 
 func cacheDesc(storeID string) string { return "ward:datakey:" + storeID }
+
+const maxCacheTag = 32

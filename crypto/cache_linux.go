@@ -18,35 +18,43 @@ const (
 	cachePerm     = keyPosAll | keyUsrView | keyUsrRead | keyUsrSearch | keyUsrWrite | keyUsrSetattr
 )
 
-// CacheGet returns the cached data key of a store, and restarts its idle
-// timer. It reports false when there is none or the cache is off.
-func CacheGet(storeID string) (*Key, bool) {
+// CacheGet returns the cached data key of a store and the tag it was put
+// with, and restarts its idle timer. It reports false when there is none
+// or the cache is off.
+func CacheGet(storeID string) (*Key, []byte, bool) {
 	idle := CacheIdle()
 	if idle <= 0 {
-		return nil, false
+		return nil, nil, false
 	}
 	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", cacheDesc(storeID), 0)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
+	}
+	var buf [KeySize + maxCacheTag]byte
+	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf[:], 0)
+	if err != nil || n < KeySize || n > len(buf) {
+		return nil, nil, false
 	}
 	var k Key
-	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, k[:], 0)
-	if err != nil || n != KeySize {
-		return nil, false
-	}
+	copy(k[:], buf[:KeySize])
+	tag := append([]byte(nil), buf[KeySize:n]...)
+	clear(buf[:])
 	// A timeout of 0 means "never": keep at least a second.
 	_, _ = unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, max(int(idle.Seconds()), 1), 0, 0)
-	return &k, true
+	return &k, tag, true
 }
 
-// CachePut caches a store's data key with the idle timeout. Failure is
+// CachePut caches a store's data key with the idle timeout and a tag of up
+// to 32 bytes that says which key envelope it came from. Failure is
 // silent: the cache is an optimisation.
-func CachePut(storeID string, k *Key) {
+func CachePut(storeID string, tag []byte, k *Key) {
 	idle := CacheIdle()
-	if idle <= 0 || k == nil {
+	if idle <= 0 || k == nil || len(tag) > maxCacheTag {
 		return
 	}
-	id, err := unix.AddKey("user", cacheDesc(storeID), k[:], unix.KEY_SPEC_USER_KEYRING)
+	payload := append(append(make([]byte, 0, KeySize+len(tag)), k[:]...), tag...)
+	defer clear(payload)
+	id, err := unix.AddKey("user", cacheDesc(storeID), payload, unix.KEY_SPEC_USER_KEYRING)
 	if err != nil {
 		return
 	}

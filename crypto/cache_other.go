@@ -3,10 +3,10 @@
 package crypto
 
 // CacheGet always misses: there is no session cache on this platform.
-func CacheGet(storeID string) (*Key, bool) { return nil, false }
+func CacheGet(storeID string) (*Key, []byte, bool) { return nil, nil, false }
 
 // CachePut does nothing on this platform.
-func CachePut(storeID string, k *Key) {}
+func CachePut(storeID string, tag []byte, k *Key) {}
 
 // CacheDrop does nothing on this platform.
 func CacheDrop(storeID string) {}

@@ -12,21 +12,22 @@ func TestSessionCache(t *testing.T) {
 	t.Setenv("WARD_CACHE_IDLE", "60")
 	id := "test-" + NewIdentity().Recipient().String()[5:20]
 	k := NewDataKey()
-	CachePut(id, k)
-	got, ok := CacheGet(id)
+	tag := []byte("envelope-tag-16b")
+	CachePut(id, tag, k)
+	got, gotTag, ok := CacheGet(id)
 	if !ok {
 		t.Skip("kernel keyring not usable here (keyctl blocked?)")
 	}
-	if *got != *k {
-		t.Fatal("cache returned another key")
+	if *got != *k || string(gotTag) != string(tag) {
+		t.Fatalf("cache returned another key or tag (%q)", gotTag)
 	}
 	CacheDrop(id)
-	if _, ok := CacheGet(id); ok {
+	if _, _, ok := CacheGet(id); ok {
 		t.Fatal("dropped key still cached")
 	}
 	t.Setenv("WARD_CACHE_IDLE", "0")
-	CachePut(id, k)
-	if _, ok := CacheGet(id); ok {
+	CachePut(id, tag, k)
+	if _, _, ok := CacheGet(id); ok {
 		t.Fatal("cache used while switched off")
 	}
 }

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -44,14 +46,21 @@ var ErrNeedPassphrase = errors.New("a passphrase is needed and there is no termi
 func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 	useCache := len(c.IdentityFiles) == 0 && !c.NoCache
 	if useCache {
-		if k, ok := wcrypto.CacheGet(s.id); ok {
-			if err := s.UnlockWithKey(ctx, k); err == nil {
+		if k, tag, ok := wcrypto.CacheGet(s.id); ok {
+			// The tag names the key envelope the key came out of: the
+			// same envelope holds the same key, and a re-key or a new
+			// recipient changes it. So no read of the store is needed
+			// here; the first transaction still checks the key (see
+			// checkKey) against damage or a forged cache entry.
+			if bytes.Equal(tag, s.envelopeTag()) {
+				s.keys = wcrypto.NewKeys(k)
+				s.keyUnchecked = true
 				return nil
 			}
 			wcrypto.CacheDrop(s.id) // stale: the store was re-keyed
 		}
 		if s.unlockFromAgent(ctx) {
-			wcrypto.CachePut(s.id, s.keys.Data)
+			wcrypto.CachePut(s.id, s.envelopeTag(), s.keys.Data)
 			return nil
 		}
 	}
@@ -69,7 +78,7 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 		}
 	}
 	if useCache {
-		wcrypto.CachePut(s.id, s.keys.Data)
+		wcrypto.CachePut(s.id, s.envelopeTag(), s.keys.Data)
 	}
 	return nil
 }
@@ -334,4 +343,10 @@ func dirOf(file string) string {
 		}
 	}
 	return "."
+}
+
+// envelopeTag names the key envelope this store was opened with.
+func (s *Store) envelopeTag() []byte {
+	h := sha256.Sum256(s.envelope)
+	return h[:16]
 }

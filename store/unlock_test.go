@@ -5,7 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	wcrypto "github.com/opsward/ward/crypto"
 )
 
 type fixedPrompter struct {
@@ -100,5 +103,64 @@ func TestInitKeepsStrayIdentityFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(IdentityFileFor(file)); string(b) != "age-encryption.org/v1\nfake\n" {
 		t.Fatal("the stray identity file was changed")
+	}
+}
+
+// TestSessionCacheTag: a cached key is used without reading the store only
+// while the key envelope it came from is the store's; a re-key makes it
+// stale, and a key that does not fit is found by the first transaction.
+func TestSessionCacheTag(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("WARD_AGENT_SOCK", filepath.Join(t.TempDir(), "none.sock")) // no agent
+	t.Setenv("WARD_CACHE_IDLE", "60")
+	t.Setenv("WARD_HOME", t.TempDir())
+	file, _ := FileFor("cached")
+	p := &fixedPrompter{pass: "fake passphrase for tests"}
+	res, err := Init(ctx, file, InitOptions{NoKeyring: true, Prompter: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wcrypto.CacheDrop(res.Store.ID()) })
+	if _, err := res.Store.Set(ctx, "prod/db", fields("value", "fake-db"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := Open(ctx, file)
+	if err := s.UnlockWith(ctx, Credentials{Prompter: p}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := wcrypto.CacheGet(s.ID()); !ok {
+		t.Skip("kernel keyring not usable here (keyctl blocked?)")
+	}
+
+	s2, _ := Open(ctx, file)
+	if err := s2.UnlockWith(ctx, Credentials{}); err != nil {
+		t.Fatalf("cached key not used: %v", err)
+	}
+	if _, _, err := s2.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A re-key elsewhere: the cached key's envelope is gone.
+	if err := s.Rekey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wcrypto.CachePut(s.ID(), s2.envelopeTag(), s2.keys.Data) // as left by another process
+	s3, _ := Open(ctx, file)
+	if err := s3.UnlockWith(ctx, Credentials{}); !errors.Is(err, ErrNeedPassphrase) {
+		t.Fatalf("stale cached key: got %v", err)
+	}
+
+	// A cache entry with the right tag and a wrong key (forged, or
+	// damaged) is refused by the first transaction, and dropped.
+	s4, _ := Open(ctx, file)
+	wcrypto.CachePut(s4.ID(), s4.envelopeTag(), wcrypto.NewDataKey())
+	if err := s4.UnlockWith(ctx, Credentials{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s4.Get(ctx, "prod/db", GetOptions{}); !errors.Is(err, ErrWrongKey) || !strings.Contains(err.Error(), "session cache") {
+		t.Fatalf("wrong cached key: got %v", err)
+	}
+	if _, _, ok := wcrypto.CacheGet(s4.ID()); ok {
+		t.Fatal("the wrong key is still cached")
 	}
 }
