@@ -1,13 +1,15 @@
 // Package store is ward's encrypted local store: secrets, their versions
 // and metadata, and the audit log, in one bbolt file per store under
-// $XDG_DATA_HOME/ward (or $WARD_HOME).
+// $XDG_DATA_HOME/ward (or $WARD_HOME), NAME.ward, with the audit log's
+// newest retrievals in NAME.ward-audit beside it. A backup takes both.
 //
 // # Format (version 1)
 //
 // The file is a bbolt database with these buckets:
 //
 //	ward      header, plain: format, id, identity mode, key envelope, created;
-//	          sealed: recipients, audit-head, commit (the record commitment:
+//	          sealed: recipients, audit-head, audit-tail (how far the tail
+//	          file was folded), commit (the record commitment:
 //	          XOR of a keyed hash of every index, secrets, versions and state
 //	          record, kept up to date by every write, checked by Doctor)
 //	index     lookup key -> sealed Head (path, kind, status, times): listing
@@ -32,13 +34,20 @@
 // # Transactions and locking
 //
 // A Store holds no open file between calls: each operation opens the bbolt
-// file, runs one transaction, commits with fsync and closes it. So a TUI
+// file, runs one transaction, commits with fsync (if it wrote) and closes
+// it. So a TUI
 // left open never blocks a script, two writers serialise on the file lock,
 // and what an operation returned as done survives a crash. A lock held
 // longer than Store.LockTimeout gives ErrLocked.
 //
-// Every retrieval of values (Get) and every change appends an audit entry
-// in the same transaction as the action: no entry, no value.
+// Every change appends an audit entry in the same transaction as the
+// change. A retrieval of values (Get, GetMany, and Record for actions
+// outside the store) changes nothing, so it reads in a read-only
+// transaction and appends its entry to the audit tail, NAME.ward-audit,
+// with one write and one fdatasync, before any value is returned: no
+// entry, no value. The next read-write transaction folds the tail into
+// the audit bucket. The tail's format and what its chain finds are in
+// tail.go.
 //
 // # Errors
 //
