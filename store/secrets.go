@@ -318,9 +318,10 @@ func (s *Store) SetMany(ctx context.Context, items []Item) error {
 	})
 }
 
-// Revision returns a number that grows with every change and retrieval
-// (the audit log's length), so a long-lived view such as the TUI can see
-// cheaply that another process changed the store.
+// Revision returns a number that grows with every change (the length of
+// the audit log in the store file; retrievals wait in the tail, see
+// tail.go), so a long-lived view such as the TUI can see cheaply that
+// another process changed the store.
 func (s *Store) Revision(ctx context.Context) (uint64, error) {
 	if s.keys == nil {
 		return 0, errNotUnlocked
