@@ -120,7 +120,7 @@ if sg_start:
 if sg_start and sg_unlock:
     split.append(("Open (header read: bbolt read-only open) + unlock from the session cache", sg_unlock - sg_start))
 if sg_unlock and sg_warm:
-    split.append(("audited Get: read-write bbolt open, freelist load, audit append, commit with 2 fdatasync", sg_warm - sg_unlock))
+    split.append(("audited Get: read-only bbolt open and read, audit entry appended to the tail file with one fdatasync", sg_warm - sg_unlock))
 if sg_first and sg_warm:
     split.append(("first of session: keyring read over D-Bus, identity parse, age unwrap, cache put", sg_first - sg_warm))
 if warm and sg_warm:
