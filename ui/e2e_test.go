@@ -15,8 +15,8 @@ import (
 // secret, enter opens it with its values masked, q quits. It waits on what
 // the pane shows, polling with a deadline.
 //
-// It skips when tmux is missing, and when this build has no `ward demo`
-// (the cli package provides it).
+// It skips when tmux is missing (scripts/test installs it, and CI fails
+// on a skip it does not list).
 func TestE2ETmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -32,7 +32,7 @@ func TestE2ETmux(t *testing.T) {
 		build := exec.Command("go", "build", "-o", bin, ".")
 		build.Dir = ".."
 		if out, err := build.CombinedOutput(); err != nil {
-			t.Skipf("cannot build the ward binary yet (is main.go there?): %v\n%s", err, out)
+			t.Fatalf("cannot build the ward binary: %v\n%s", err, out)
 		}
 	}
 	home := t.TempDir()
@@ -41,7 +41,7 @@ func TestE2ETmux(t *testing.T) {
 	help := exec.Command(bin, "demo", "--help")
 	help.Env = env
 	if out, err := help.CombinedOutput(); err != nil {
-		t.Skipf("this build has no `ward demo` command yet (cli is building it): %v\n%s", err, out)
+		t.Fatalf("ward demo --help: %v\n%s", err, out)
 	}
 
 	socket := fmt.Sprintf("ward-e2e-%d", os.Getpid())
