@@ -1,23 +1,42 @@
 package kvtest
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
 
+// Tokens and the token API (vault/token_store.go): lookup-self,
+// renew-self, revoke-self, create and revoke.
+
+// systemMaxTTL is the real server's default max lease TTL (768h), which
+// caps every token that has no explicit max TTL, and the TTL of a token
+// created without one.
+const systemMaxTTL = 768 * time.Hour
+
 type token struct {
 	id, accessor string
 	policies     []string
-	deny         []string
-	ttl, maxTTL  time.Duration // creation TTL, explicit max TTL
-	renewable    bool
-	issued       time.Time
-	expire       time.Time // zero: never
-	displayName  string
-	path         string
-	meta         map[string]string
-	root, orphan bool
+	// acl: the token is checked against its policies (a token made
+	// through the API); otherwise it may do anything but deny.
+	acl         bool
+	deny        []string
+	ttl, maxTTL time.Duration // creation TTL, explicit max TTL
+	// roleMaxTTL caps renewals like maxTTL but is not explicit (an AppRole
+	// role's token_max_ttl): lookup-self reports explicit_max_ttl 0.
+	roleMaxTTL  time.Duration
+	renewable   bool
+	issued      time.Time
+	expire      time.Time // zero: never
+	lastRenewal time.Time
+	displayName string
+	path        string
+	meta        map[string]string
+	entityID    string
+	root        bool
+	orphan      bool
 }
 
 // authBlock is the real server's logical.HTTPAuth.
@@ -26,7 +45,7 @@ type authBlock struct {
 	Accessor         string            `json:"accessor"`
 	Policies         []string          `json:"policies"`
 	TokenPolicies    []string          `json:"token_policies"`
-	IdentityPolicies []string          `json:"identity_policies"`
+	IdentityPolicies []string          `json:"identity_policies,omitempty"`
 	Metadata         map[string]string `json:"metadata"`
 	LeaseDuration    int               `json:"lease_duration"`
 	Renewable        bool              `json:"renewable"`
@@ -38,25 +57,29 @@ type authBlock struct {
 }
 
 // AddToken registers a token and returns its ID (random when t.ID is
-// empty). Its TTL runs from the server's current clock.
+// empty). Its TTL runs from the server's current clock. Such a token may
+// do anything but its Deny list; its Policies are only reported.
 func (s *Server) AddToken(t Token) string {
 	id := t.ID
 	if id == "" {
-		id = "hvs.kvtest-" + randHex(12)
+		id = newTokenID()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens[id] = s.newTokenLocked(id, t, "auth/token/create", "token", nil, false)
+	tk := s.newTokenLocked(id, t, "auth/token/create", "token", nil, false)
+	tk.deny = append([]string(nil), t.Deny...)
+	s.tokens[id] = tk
 	return id
 }
+
+func newTokenID() string { return "hvs.kvtest" + randHex(12) }
 
 func (s *Server) newTokenLocked(id string, t Token, path, display string, meta map[string]string, orphan bool) *token {
 	now := time.Now().Add(s.offset)
 	tk := &token{
 		id: id, accessor: randHex(12), policies: append([]string(nil), t.Policies...),
-		deny: append([]string(nil), t.Deny...), ttl: t.TTL, maxTTL: t.MaxTTL,
-		renewable: t.Renewable, issued: now, displayName: display, path: path,
-		meta: meta, orphan: orphan,
+		ttl: t.TTL, maxTTL: t.MaxTTL, renewable: t.Renewable, issued: now, displayName: display,
+		path: path, meta: meta, orphan: orphan,
 	}
 	if t.TTL > 0 {
 		tk.expire = now.Add(t.TTL)
@@ -97,11 +120,50 @@ func (t *token) denies(path string) bool {
 	return false
 }
 
-func (s *Server) lookupSelf(w http.ResponseWriter, rq *request) {
-	if rq.op != opRead && rq.op != opUpdate {
-		unsupportedOp(w)
-		return
+// tokenAPI serves auth/token/<rel>.
+func (s *Server) tokenAPI(w http.ResponseWriter, rq *request, rel string) {
+	switch rel {
+	case "lookup-self":
+		if rq.op != opRead && rq.op != opUpdate {
+			unsupportedOp(w)
+			return
+		}
+		s.lookupSelf(w, rq)
+	case "renew-self":
+		if rq.op != opUpdate {
+			unsupportedOp(w)
+			return
+		}
+		s.renewSelf(w, rq)
+	case "revoke-self", "revoke":
+		if rq.op != opUpdate {
+			unsupportedOp(w)
+			return
+		}
+		id := rq.tok.id
+		if rel == "revoke" {
+			id, _ = weakString("", rq.body["token"])
+			if id == "" {
+				fail(w, http.StatusBadRequest, "missing token")
+				return
+			}
+		}
+		s.mu.Lock()
+		delete(s.tokens, id)
+		s.mu.Unlock()
+		noContent(w)
+	case "create":
+		if rq.op != opUpdate {
+			unsupportedOp(w)
+			return
+		}
+		s.createToken(w, rq)
+	default:
+		unsupportedPath(w)
 	}
+}
+
+func (s *Server) lookupSelf(w http.ResponseWriter, rq *request) {
 	now := s.Now()
 	s.mu.RLock()
 	t := *rq.tok
@@ -112,17 +174,21 @@ func (s *Server) lookupSelf(w http.ResponseWriter, rq *request) {
 		expire = fmtTime(t.expire)
 		ttl = int(t.expire.Sub(now).Seconds())
 	}
-	respond(w, "token", map[string]any{
+	var meta any
+	if t.meta != nil {
+		meta = t.meta
+	}
+	data := map[string]any{
 		"accessor":         t.accessor,
 		"creation_time":    t.issued.Unix(),
 		"creation_ttl":     int(t.ttl.Seconds()),
 		"display_name":     t.displayName,
-		"entity_id":        "",
+		"entity_id":        t.entityID,
 		"expire_time":      expire,
 		"explicit_max_ttl": int(t.maxTTL.Seconds()),
 		"id":               t.id,
 		"issue_time":       fmtTime(t.issued),
-		"meta":             t.meta,
+		"meta":             meta,
 		"num_uses":         0,
 		"orphan":           t.orphan,
 		"path":             t.path,
@@ -130,30 +196,28 @@ func (s *Server) lookupSelf(w http.ResponseWriter, rq *request) {
 		"renewable":        t.renewable,
 		"ttl":              ttl,
 		"type":             "service",
-	}, nil)
+	}
+	if !t.lastRenewal.IsZero() {
+		data["last_renewal"] = fmtTime(t.lastRenewal)
+		data["last_renewal_time"] = t.lastRenewal.Unix()
+	}
+	respond(w, data, nil)
 }
 
 // renewSelf extends the token by increment (or its creation TTL), capped by
-// its max TTL. A token without TTL has no lease to renew.
+// its max TTL (explicit, else the system's 768h) from creation, with the
+// real server's warning. A token without TTL (root) or not renewable
+// answers 400 "lease is not renewable".
 func (s *Server) renewSelf(w http.ResponseWriter, rq *request) {
-	if rq.op != opUpdate {
-		unsupportedOp(w)
-		return
-	}
-	inc, err := toDurationSecond(rq.body["increment"])
+	inc, err := durationSecond(rq.body["increment"], false)
 	if err != nil {
-		fail(w, http.StatusBadRequest, fieldErr("increment", rq.body["increment"], err))
+		fail(w, http.StatusBadRequest, "Field validation failed: "+fieldErr("increment", rq.body["increment"], err))
 		return
 	}
 	s.mu.Lock()
 	t := rq.tok
 	now := time.Now().Add(s.offset)
-	switch {
-	case t.expire.IsZero():
-		s.mu.Unlock()
-		fail(w, http.StatusBadRequest, "lease not found")
-		return
-	case !t.renewable:
+	if t.expire.IsZero() || !t.renewable {
 		s.mu.Unlock()
 		fail(w, http.StatusBadRequest, "lease is not renewable")
 		return
@@ -161,14 +225,112 @@ func (s *Server) renewSelf(w http.ResponseWriter, rq *request) {
 	if inc <= 0 {
 		inc = t.ttl
 	}
-	exp := now.Add(inc)
-	if t.maxTTL > 0 && exp.After(t.issued.Add(t.maxTTL)) {
-		exp = t.issued.Add(t.maxTTL)
+	maxTTL := systemMaxTTL
+	for _, m := range []time.Duration{t.maxTTL, t.roleMaxTTL} {
+		if m > 0 && m < maxTTL {
+			maxTTL = m
+		}
 	}
-	t.expire = exp
+	var warnings []string
+	exp := now.Add(inc)
+	if limit := t.issued.Add(maxTTL); exp.After(limit) {
+		exp = limit
+		warnings = []string{fmt.Sprintf("TTL of %q exceeded the effective max_ttl of %q; TTL value is capped accordingly",
+			shortDuration(inc), shortDuration(maxTTL))}
+	}
+	t.expire, t.lastRenewal = exp, now
 	auth := s.authBlockLocked(t, now)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Auth: auth, MountType: "token"})
+	writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Auth: auth, Warnings: warnings})
+}
+
+// shortDuration formats as the real server's warnings do: "10h", "1h30m".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// createToken is POST auth/token/create: policies, ttl,
+// explicit_max_ttl, renewable (default true), no_default_policy,
+// display_name, meta. The token is a child of the caller, checked against
+// its policies.
+func (s *Server) createToken(w http.ResponseWriter, rq *request) {
+	b := rq.body
+	ttl, err := durationSecond(b["ttl"], false)
+	if err != nil {
+		fail(w, http.StatusBadRequest, fieldErr("ttl", b["ttl"], err))
+		return
+	}
+	maxTTL, err := durationSecond(b["explicit_max_ttl"], false)
+	if err != nil {
+		fail(w, http.StatusBadRequest, fieldErr("explicit_max_ttl", b["explicit_max_ttl"], err))
+		return
+	}
+	renewable := true
+	if raw, ok := b["renewable"]; ok {
+		if renewable, err = weakBool("", raw); err != nil {
+			fail(w, http.StatusBadRequest, fieldErr("renewable", raw, err))
+			return
+		}
+	}
+	noDefault, _ := weakBool("", b["no_default_policy"])
+	var policies []string
+	for _, p := range stringList(b["policies"]) {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" && !slices.Contains(policies, p) {
+			policies = append(policies, p)
+		}
+	}
+	if !noDefault && !slices.Contains(policies, "default") {
+		policies = append(policies, "default")
+	}
+	slices.Sort(policies)
+	if ttl == 0 {
+		ttl = systemMaxTTL
+	}
+	if maxTTL > 0 && ttl > maxTTL {
+		ttl = maxTTL
+	}
+	display := "token"
+	if d, _ := weakString("", b["display_name"]); d != "" {
+		display = "token-" + d
+	}
+	s.mu.Lock()
+	var warnings []string
+	for _, p := range policies {
+		if _, ok := s.policies[p]; !ok && p != "default" && p != "root" {
+			warnings = append(warnings, fmt.Sprintf("Policy %q does not exist", p))
+		}
+	}
+	id := newTokenID()
+	t := s.newTokenLocked(id, Token{Policies: policies, TTL: ttl, MaxTTL: maxTTL, Renewable: renewable},
+		"auth/token/create", display, nil, false)
+	t.acl = true
+	s.tokens[id] = t
+	auth := s.authBlockLocked(t, t.issued)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Auth: auth, Warnings: warnings})
+}
+
+// stringList reads a list of strings or a comma-separated string.
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return strings.Split(x, ",")
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, _ := weakString("", e)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
 }
 
 func (s *Server) authBlockLocked(t *token, now time.Time) *authBlock {
@@ -176,49 +338,9 @@ func (s *Server) authBlockLocked(t *token, now time.Time) *authBlock {
 	if !t.expire.IsZero() {
 		lease = int(t.expire.Sub(now).Round(time.Second).Seconds())
 	}
-	meta := t.meta
 	return &authBlock{
 		ClientToken: t.id, Accessor: t.accessor, Policies: t.policies, TokenPolicies: t.policies,
-		Metadata: meta, LeaseDuration: lease, Renewable: t.renewable, TokenType: "service", Orphan: t.orphan,
+		Metadata: t.meta, LeaseDuration: lease, Renewable: t.renewable, EntityID: t.entityID,
+		TokenType: "service", Orphan: t.orphan,
 	}
-}
-
-// approleLogin exchanges role_id and secret_id for a token
-// (builtin/credential/approle/path_login.go).
-func (s *Server) approleLogin(w http.ResponseWriter, rq *request) {
-	if rq.op != opUpdate {
-		unsupportedOp(w)
-		return
-	}
-	roleID, _ := rq.body["role_id"].(string)
-	secretID, _ := rq.body["secret_id"].(string)
-	roleID, secretID = strings.TrimSpace(roleID), strings.TrimSpace(secretID)
-	if roleID == "" {
-		fail(w, http.StatusBadRequest, "missing role_id")
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	role, ok := s.approles[roleID]
-	if !ok {
-		fail(w, http.StatusBadRequest, "invalid role or secret ID")
-		return
-	}
-	if secretID == "" {
-		fail(w, http.StatusBadRequest, "missing secret_id")
-		return
-	}
-	if secretID != role.SecretID {
-		fail(w, http.StatusBadRequest, "invalid role or secret ID")
-		return
-	}
-	spec := role.Token
-	spec.Policies = append([]string{"default"}, spec.Policies...)
-	id := "hvs.kvtest-" + randHex(12)
-	t := s.newTokenLocked(id, spec, "auth/approle/login", "approle", map[string]string{"role_name": role.Name}, true)
-	t.renewable = true
-	s.tokens[id] = t
-	writeJSON(w, http.StatusOK, &envelope{
-		RequestID: newUUID(), Auth: s.authBlockLocked(t, t.issued), MountType: "approle",
-	})
 }

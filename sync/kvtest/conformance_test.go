@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -15,15 +16,19 @@ import (
 func TestConformance(t *testing.T) {
 	srv := Serve(t, Options{})
 	runConformance(t, srv.URL(), srv.RootToken(), "secret")
+	runConformanceSys(t, srv.URL(), srv.RootToken(), "secret")
 }
 
 // TestConformanceReal runs the same suite against a real Vault or OpenBao
 // (`bao server -dev`) when WARD_TEST_VAULT_ADDR and WARD_TEST_VAULT_TOKEN are
-// set; the token needs full access to the KV v2 mount "secret" and to its
-// config (the suite restores what it changes).
+// set; the token must be a root token (`vault server -dev
+// -dev-root-token-id=...`): the suite changes the config of the KV v2 mount
+// "secret", mounts engines, writes policies, creates tokens and enables
+// AppRole, and undoes all of it.
 func TestConformanceReal(t *testing.T) {
 	addr, tok := realServer(t)
 	runConformance(t, addr, tok, "secret")
+	runConformanceSys(t, addr, tok, "secret")
 }
 
 // runConformance checks the documented KV v2 behaviour at addr. It works
@@ -57,10 +62,14 @@ func runConformance(t *testing.T, addr, token, mount string) {
 		r := raw(t, "GET", addr, token, mount+"/data/"+p("putget"), nil)
 		wantStatus(t, r, 200)
 		env := r.json(t)
-		for _, k := range []string{"request_id", "lease_id", "renewable", "lease_duration", "data", "wrap_info", "warnings", "auth"} {
-			if _, ok := env[k]; !ok {
-				t.Errorf("envelope lacks %q: %s", k, r.body)
-			}
+		var keys []string
+		for k := range env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		// Exactly these: Vault 1.15 has no mount_type (later versions do).
+		if want := []string{"auth", "data", "lease_duration", "lease_id", "renewable", "request_id", "warnings", "wrap_info"}; !reflect.DeepEqual(keys, want) {
+			t.Errorf("envelope keys %v, want %v", keys, want)
 		}
 		md := env["data"].(map[string]any)["metadata"].(map[string]any)
 		for _, k := range []string{"created_time", "custom_metadata", "deletion_time", "destroyed", "version"} {
@@ -484,6 +493,215 @@ func runConformance(t *testing.T, addr, token, mount string) {
 		if h, err := c.Sys().HealthWithContext(ctx(t)); err != nil || !h.Initialized || h.Sealed {
 			t.Fatalf("health: %v %+v", err, h)
 		}
+	})
+
+	t.Run("InvalidPaths", func(t *testing.T) {
+		invalid := func(sub string) string {
+			return "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv " + sub + "' for this operation."
+		}
+		kv.Put(ctx(t), p("inv/a"), map[string]any{"x": "1"})
+		cases := []struct{ method, path, warning string }{
+			{"GET", "data/", invalid("get")},
+			{"GET", "data/" + p("inv") + "/", invalid("get")},
+			{"LIST", "data/" + p("inv"), invalid("list")},
+			{"LIST", "config", invalid("list")},
+			{"GET", "nonsense", invalid("get")},
+			{"DELETE", "nonsense/x", invalid("delete")},
+			{"GET", "detailed-metadata/" + p("inv/a"), invalid("get")},
+			{"GET", "data", "Non-listing operations on the root of a K/V v2 mount are not supported."},
+			{"GET", "metadata", "Non-listing operations on the root of a K/V v2 mount are not supported."},
+		}
+		for _, tc := range cases {
+			r := raw(t, tc.method, addr, token, mount+"/"+tc.path, nil)
+			if r.status != 404 || r.data(t) != nil {
+				t.Errorf("%s %s: %d %s", tc.method, tc.path, r.status, r.body)
+				continue
+			}
+			if w := r.warnings(t); len(w) != 1 || w[0] != tc.warning {
+				t.Errorf("%s %s: warnings %q", tc.method, tc.path, w)
+			}
+		}
+		// A path that matches without the operation: 405.
+		for _, tc := range []struct{ method, path string }{{"GET", "delete/" + p("inv/a")}, {"LIST", "destroy/" + p("inv")}, {"OPTIONS", "data/" + p("inv/a")}} {
+			r := raw(t, tc.method, addr, token, mount+"/"+tc.path, nil)
+			wantStatus(t, r, 405)
+			wantErrors(t, r, "1 error occurred:\n\t* unsupported operation\n\n")
+		}
+	})
+
+	t.Run("WriteToFolder", func(t *testing.T) {
+		for _, path := range []string{"data/" + p("dir") + "/", "metadata/" + p("dir") + "/", "delete/" + p("dir") + "/"} {
+			r := raw(t, "POST", addr, token, mount+"/"+path, map[string]any{"data": map[string]any{"a": "1"}, "versions": []int{1}})
+			wantStatus(t, r, 400)
+			wantErrors(t, r, "cannot write to a path ending in '/'")
+		}
+		// Checked before the token.
+		r := raw(t, "POST", addr, "", mount+"/data/"+p("dir")+"/", map[string]any{"data": map[string]any{"a": "1"}})
+		wantStatus(t, r, 400)
+	})
+
+	t.Run("PathCleaning", func(t *testing.T) {
+		kv.Put(ctx(t), p("clean/a"), map[string]any{"x": "1"})
+		for _, path := range []string{p("clean/x/../a"), p("clean//a"), p("clean/./a")} {
+			r := rawWith(t, noFollow, "GET", addr, token, mount+"/data/"+path, nil)
+			if r.status != 301 || r.header.Get("Location") != "/v1/"+mount+"/data/"+p("clean/a") {
+				t.Errorf("GET %s: %d Location %q", path, r.status, r.header.Get("Location"))
+			}
+		}
+	})
+
+	t.Run("NullData", func(t *testing.T) {
+		// {"data": null} is not "no data": it writes a version whose data
+		// is null.
+		r := raw(t, "PUT", addr, token, mount+"/data/"+p("null"), map[string]any{"data": nil})
+		wantStatus(t, r, 200)
+		r = raw(t, "GET", addr, token, mount+"/data/"+p("null"), nil)
+		wantStatus(t, r, 200)
+		if d := r.data(t); d == nil || d["data"] != nil || d["metadata"] == nil {
+			t.Fatalf("read: %s", r.body)
+		}
+		r = raw(t, "PATCH", addr, token, mount+"/data/"+p("null"), map[string]any{"data": map[string]any{"a": "1"}}, "Content-Type", "application/merge-patch+json")
+		wantStatus(t, r, 500)
+		wantErrors(t, r, "1 error occurred:\n\t* resource does not exist\n\n")
+		r = raw(t, "PUT", addr, token, mount+"/data/"+p("null"), map[string]any{"data": map[string]any{}})
+		wantStatus(t, r, 200)
+		r = raw(t, "PUT", addr, token, mount+"/data/"+p("null"), map[string]any{})
+		wantStatus(t, r, 400)
+		wantErrors(t, r, "no data provided")
+	})
+
+	t.Run("FieldErrors", func(t *testing.T) {
+		kv.Put(ctx(t), p("fields"), map[string]any{"a": "1"})
+		mp := []string{"Content-Type", "application/merge-patch+json"}
+		cases := []struct {
+			method, path string
+			body         any
+			hdr          []string
+			want         string
+		}{
+			{"GET", "data/" + p("fields") + "?version=abc", nil, nil,
+				`Field validation failed: error converting input abc for field "version": cannot parse '' as int: strconv.ParseInt: parsing "abc": invalid syntax`},
+			{"PUT", "data/" + p("fields"), map[string]any{"options": "x", "data": map[string]any{"a": "1"}}, nil,
+				`error converting input x for field "options": '' expected a map, got 'string'`},
+			{"PUT", "data/" + p("fields"), map[string]any{"data": "x"}, nil,
+				`error converting input x for field "data": '' expected a map, got 'string'`},
+			{"PUT", "data/" + p("fields"), map[string]any{"data": []any{1}}, nil,
+				`error converting input [1] for field "data": '[0]' expected a map, got 'string'`},
+			{"PATCH", "data/" + p("fields"), map[string]any{"data": "x"}, mp,
+				`Field validation failed: error converting input x for field "data": '' expected a map, got 'string'`},
+			{"POST", "delete/" + p("fields"), map[string]any{"versions": []any{"a"}}, nil,
+				"Field validation failed: error converting input [a] for field \"versions\": 1 error(s) decoding:\n\n* cannot parse '[0]' as int: strconv.ParseInt: parsing \"a\": invalid syntax"},
+			{"POST", "destroy/" + p("fields"), map[string]any{"versions": "1,x"}, nil,
+				"Field validation failed: error converting input 1,x for field \"versions\": 1 error(s) decoding:\n\n* cannot parse '[1]' as int: strconv.ParseInt: parsing \"x\": invalid syntax"},
+			{"POST", "metadata/" + p("fields"), map[string]any{"max_versions": "x"}, nil,
+				`error converting input x for field "max_versions": cannot parse '' as int: strconv.ParseInt: parsing "x": invalid syntax`},
+			{"POST", "metadata/" + p("fields"), map[string]any{"max_versions": 1.5}, nil,
+				`error converting input 1.5 for field "max_versions": cannot parse '' as int: strconv.ParseInt: parsing "1.5": invalid syntax`},
+			{"POST", "metadata/" + p("fields"), map[string]any{"cas_required": "maybe"}, nil,
+				`error converting input maybe for field "cas_required": cannot parse '' as bool: strconv.ParseBool: parsing "maybe": invalid syntax`},
+			{"POST", "metadata/" + p("fields"), map[string]any{"delete_version_after": "-5s"}, nil,
+				`error converting input -5s for field "delete_version_after": cannot provide negative value '-5'`},
+			{"POST", "metadata/" + p("fields"), map[string]any{"delete_version_after": "soon"}, nil,
+				`error converting input soon for field "delete_version_after": time: invalid duration "soon"`},
+			{"POST", "metadata/" + p("fields"), map[string]any{"custom_metadata": "a=b"}, nil,
+				`error converting input a=b for field "custom_metadata": '' expected a map, got 'string'`},
+			{"POST", "metadata/" + p("fields"), map[string]any{"custom_metadata": map[string]any{"o": map[string]any{"a": 1}}}, nil,
+				`custom_metadata validation failed: '' expected type 'string', got unconvertible type 'map[string]interface {}', value: 'map[a:1]'`},
+			{"PATCH", "metadata/" + p("fields"), map[string]any{"max_versions": "x"}, mp,
+				`Field validation failed: error converting input x for field "max_versions": cannot parse '' as int: strconv.ParseInt: parsing "x": invalid syntax`},
+			{"POST", "config", map[string]any{"max_versions": "x"}, nil,
+				`Field validation failed: error converting input x for field "max_versions": cannot parse '' as int: strconv.ParseInt: parsing "x": invalid syntax`},
+			{"PUT", "data/" + p("fields"), "[1,2]", nil, "error parsing JSON"},
+		}
+		for _, tc := range cases {
+			r := raw(t, tc.method, addr, token, mount+"/"+tc.path, tc.body, tc.hdr...)
+			if r.status != 400 {
+				t.Errorf("%s %s: status %d: %s", tc.method, tc.path, r.status, r.body)
+				continue
+			}
+			if e := r.errors(t); len(e) != 1 || e[0] != tc.want {
+				t.Errorf("%s %s:\n got  %q\n want %q", tc.method, tc.path, e, tc.want)
+			}
+		}
+		// A negative delete_version_after is allowed on the mount (it
+		// disables the feature), not on a key.
+		cfg := raw(t, "GET", addr, token, mount+"/config", nil).data(t)
+		wantStatus(t, raw(t, "POST", addr, token, mount+"/config", map[string]any{"delete_version_after": "-1s"}), 204)
+		t.Cleanup(func() {
+			raw(t, "POST", addr, token, mount+"/config", map[string]any{"delete_version_after": cfg["delete_version_after"]})
+		})
+		if d := raw(t, "GET", addr, token, mount+"/config", nil).data(t); d["delete_version_after"] != "-1s" {
+			t.Fatalf("config %v", d)
+		}
+	})
+
+	t.Run("UnknownParameters", func(t *testing.T) {
+		for _, k := range []string{"a", "b", "c"} {
+			kv.Put(ctx(t), p("params/"+k), map[string]any{"x": "1"})
+		}
+		// Vault has no LIST pagination (OpenBao added after= and
+		// limit=): both are ignored, with the framework's warning.
+		r := raw(t, "LIST", addr, token, mount+"/metadata/"+p("params")+"?after=a&limit=1", nil)
+		wantStatus(t, r, 200)
+		if got := r.data(t)["keys"]; !reflect.DeepEqual(got, []any{"a", "b", "c"}) {
+			t.Fatalf("keys %v", got)
+		}
+		if w := r.warnings(t); len(w) != 1 || w[0] != "Endpoint ignored these unrecognized parameters: [after limit]" {
+			t.Fatalf("warnings %q", w)
+		}
+		r = raw(t, "GET", addr, token, mount+"/data/"+p("params/a")+"?foo=1", nil)
+		if w := r.warnings(t); len(w) != 1 || w[0] != "Endpoint ignored these unrecognized parameters: [foo]" {
+			t.Fatalf("read warnings %q", w)
+		}
+		r = raw(t, "PUT", addr, token, mount+"/data/"+p("params/a"), map[string]any{"data": map[string]any{"x": "2"}, "extra": true})
+		if w := r.warnings(t); len(w) != 1 || w[0] != "Endpoint ignored these unrecognized parameters: [extra]" {
+			t.Fatalf("write warnings %q", w)
+		}
+	})
+
+	t.Run("CustomMetadataNull", func(t *testing.T) {
+		mp := []string{"Content-Type", "application/merge-patch+json"}
+		kv.Put(ctx(t), p("cmnull"), map[string]any{"a": "1"})
+		custom := func() any {
+			return raw(t, "GET", addr, token, mount+"/metadata/"+p("cmnull"), nil).data(t)["custom_metadata"]
+		}
+		for _, body := range []map[string]any{{"custom_metadata": nil}, {"custom_metadata": map[string]any{}}} {
+			sysCall(t, addr, token, "POST", mount+"/metadata/"+p("cmnull"), map[string]any{"custom_metadata": map[string]any{"k": "v"}})
+			sysCall(t, addr, token, "POST", mount+"/metadata/"+p("cmnull"), body)
+			if c := custom(); c != nil {
+				t.Fatalf("after %v: custom_metadata %v, want null", body, c)
+			}
+		}
+		// Removing the last key by PATCH leaves null, not {}.
+		sysCall(t, addr, token, "POST", mount+"/metadata/"+p("cmnull"), map[string]any{"custom_metadata": map[string]any{"k": "v"}})
+		wantStatus(t, raw(t, "PATCH", addr, token, mount+"/metadata/"+p("cmnull"), map[string]any{"custom_metadata": map[string]any{"k": nil}}, mp...), 204)
+		if c := custom(); c != nil {
+			t.Fatalf("custom_metadata %v, want null", c)
+		}
+		// Numbers and booleans are strings to a POST (weakly converted),
+		// but break the PATCH's merge.
+		sysCall(t, addr, token, "POST", mount+"/metadata/"+p("cmnull"), map[string]any{"custom_metadata": map[string]any{"n": 1, "b": true}})
+		if c := custom(); !reflect.DeepEqual(c, map[string]any{"n": "1", "b": "1"}) {
+			t.Fatalf("custom_metadata %v", c)
+		}
+		r := raw(t, "PATCH", addr, token, mount+"/metadata/"+p("cmnull"), map[string]any{"custom_metadata": map[string]any{"k": 5}}, mp...)
+		wantStatus(t, r, 500)
+		wantErrors(t, r, "1 error occurred:\n\t* json: cannot unmarshal number into Go struct field KeyMetadata.custom_metadata of type string\n\n")
+	})
+
+	t.Run("Subkeys", func(t *testing.T) {
+		kv.Put(ctx(t), p("sub"), map[string]any{"a": "1", "o": map[string]any{"k": "v", "d": map[string]any{"e": "f"}}, "empty": map[string]any{}})
+		r := raw(t, "GET", addr, token, mount+"/subkeys/"+p("sub"), nil)
+		wantStatus(t, r, 200)
+		want := map[string]any{"a": nil, "empty": nil, "o": map[string]any{"k": nil, "d": map[string]any{"e": nil}}}
+		if got := r.data(t)["subkeys"]; !reflect.DeepEqual(got, want) {
+			t.Fatalf("subkeys %v", got)
+		}
+		r = raw(t, "GET", addr, token, mount+"/subkeys/"+p("sub")+"?depth=1", nil)
+		if got := r.data(t)["subkeys"]; !reflect.DeepEqual(got, map[string]any{"a": nil, "empty": nil, "o": nil}) {
+			t.Fatalf("depth 1: %v", got)
+		}
+		wantErrors(t, raw(t, "GET", addr, token, mount+"/subkeys/"+p("nope"), nil))
 	})
 
 }

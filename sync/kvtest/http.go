@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -25,6 +26,8 @@ const (
 	opUpdate
 	opPatch
 	opDelete
+	// opHeader is OPTIONS and HEAD, which no backend path serves.
+	opHeader
 )
 
 // maxRequestSize is the real server's default listener max_request_size.
@@ -40,9 +43,14 @@ type request struct {
 	op     op
 	path   string // API path without "/v1/"; list paths end in "/"
 	query  url.Values
-	body   map[string]any
-	ns     string
-	tok    *token
+	// body is the request data as the real server's framework sees it:
+	// the JSON body of a write, or the query parameters (minus "list") of
+	// a GET, LIST or DELETE, one value each.
+	body map[string]any
+	ns   string
+	tok  *token
+	// schema is the fields of the engine path that serves the request.
+	schema schema
 }
 
 // parseRequest mirrors the real server's request building: it runs before
@@ -64,10 +72,15 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (*request, int, error)
 				rq.query.Del("list")
 			}
 		}
+		rq.body = queryData(rq.query)
 	case "LIST":
 		rq.op = opList
+		rq.body = queryData(rq.query)
 	case http.MethodDelete:
 		rq.op = opDelete
+		rq.body = queryData(rq.query)
+	case http.MethodOptions, http.MethodHead:
+		rq.op = opHeader
 	case http.MethodPost, http.MethodPut:
 		rq.op = opUpdate
 		if err := decodeBody(w, r, &rq.body); err != nil {
@@ -95,10 +108,45 @@ func parseRequest(w http.ResponseWriter, r *http.Request) (*request, int, error)
 	return rq, 0, nil
 }
 
+// queryData is parseQuery of the real server: one string per parameter
+// (a list when repeated).
+func queryData(q url.Values) map[string]any {
+	out := make(map[string]any, len(q))
+	for k, vs := range q {
+		if len(vs) == 1 {
+			out[k] = vs[0]
+			continue
+		}
+		l := make([]any, len(vs))
+		for i, v := range vs {
+			l[i] = v
+		}
+		out[k] = l
+	}
+	return out
+}
+
+// cleanPath is what http.ServeMux (in front of the real server's handler)
+// redirects to: path.Clean, keeping a trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
+}
+
 func decodeBody(w http.ResponseWriter, r *http.Request, into *map[string]any) error {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestSize))
 	if err != nil {
-		return fmt.Errorf("failed to parse JSON input: %w", err)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errTooLarge
+		}
+		return errBadJSON
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
@@ -106,19 +154,27 @@ func decodeBody(w http.ResponseWriter, r *http.Request, into *map[string]any) er
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(into); err != nil {
-		return fmt.Errorf("failed to parse JSON input: %w", err)
+		return errBadJSON
 	}
 	return nil
 }
 
+// The real server says only this about a body it cannot read, too large
+// (413) or not JSON (400).
+var (
+	errBadJSON  = errors.New("error parsing JSON")
+	errTooLarge = errors.New("error parsing JSON")
+)
+
 func statusFor(err error) int {
-	if strings.Contains(err.Error(), "http: request body too large") {
+	if err == errTooLarge {
 		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusBadRequest
 }
 
-// envelope is the real server's logical.HTTPResponse.
+// envelope is the real server's logical.HTTPResponse (Vault 1.15 has no
+// mount_type field; later versions add one).
 type envelope struct {
 	RequestID     string         `json:"request_id"`
 	LeaseID       string         `json:"lease_id"`
@@ -128,7 +184,6 @@ type envelope struct {
 	WrapInfo      any            `json:"wrap_info"`
 	Warnings      []string       `json:"warnings"`
 	Auth          *authBlock     `json:"auth"`
-	MountType     string         `json:"mount_type"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -139,20 +194,37 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // respond writes a successful logical response: 200 with the envelope.
-func respond(w http.ResponseWriter, mountType string, data map[string]any, warnings []string) {
-	writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Data: data, Warnings: warnings, MountType: mountType})
+func respond(w http.ResponseWriter, data map[string]any, warnings []string) {
+	writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Data: data, Warnings: warnings})
 }
 
 // respondStatus writes an envelope with another status, as
-// logical.RespondWithStatusCode does (KV's 404 for a deleted version).
-// With data nil the body is empty, as the real server's raw response.
-func respondStatus(w http.ResponseWriter, status int, mountType string, data map[string]any) {
-	if data == nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		return
+// logical.RespondWithStatusCode does (KV's 404 for a deleted version, or
+// for an invalid path: data null and a warning).
+func respondStatus(w http.ResponseWriter, status int, data map[string]any, warnings []string) {
+	writeJSON(w, status, &envelope{RequestID: newUUID(), Data: data, Warnings: warnings})
+}
+
+// respondEmpty is logical.RespondWithStatusCode with no response: the
+// status, a JSON content type and no body.
+func respondEmpty(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+}
+
+// respondSys writes a response of the sys/ backend: Vault 1.15 repeats
+// every data key at the top level of the envelope for old clients.
+func respondSys(w http.ResponseWriter, data map[string]any, warnings []string) {
+	out := map[string]any{
+		"request_id": newUUID(), "lease_id": "", "renewable": false, "lease_duration": 0,
+		"data": data, "wrap_info": nil, "warnings": warnings, "auth": nil,
 	}
-	writeJSON(w, status, &envelope{RequestID: newUUID(), Data: data, MountType: mountType})
+	for k, v := range data {
+		if _, clash := out[k]; !clash {
+			out[k] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // noContent is the real server's answer to a handler returning nothing.

@@ -33,16 +33,17 @@ func (e *kv1) serve(w http.ResponseWriter, rq *request, key string) {
 		}
 		var data map[string]any
 		_ = json.Unmarshal(raw, &data)
-		respond(w, "kv", data, nil)
+		// A KV v1 read is a lease of the mount's default TTL (768h).
+		writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Data: data, LeaseDuration: int(systemMaxTTL.Seconds())})
 	case opList:
 		e.mu.RLock()
-		keys := e.tree.list(key, "", 0)
+		keys := e.tree.list(key)
 		e.mu.RUnlock()
 		if len(keys) == 0 {
 			fail(w, http.StatusNotFound)
 			return
 		}
-		respond(w, "kv", map[string]any{"keys": keys}, nil)
+		respond(w, map[string]any{"keys": keys}, nil)
 	case opUpdate:
 		if key == "" || strings.HasSuffix(key, "/") {
 			unsupportedPath(w)
@@ -75,4 +76,12 @@ func (e *kv1) serve(w http.ResponseWriter, rq *request, key string) {
 	default:
 		unsupportedOp(w)
 	}
+}
+
+// exists is the passthrough backend's existence check: the key is stored.
+func (e *kv1) exists(key string) (bool, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	_, ok := e.keys[key]
+	return true, ok
 }

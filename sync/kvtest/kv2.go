@@ -2,6 +2,7 @@ package kvtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	stdsync "sync"
@@ -62,51 +63,96 @@ func newKV2(s *Server, m *mountEntry) *kv2 {
 	return e
 }
 
+// The fields of each path (the real engine's framework.Path schemas).
+var (
+	dataSchema     = schema{"path": ftString, "version": ftInt, "options": ftMap, "data": ftMap}
+	metaSchema     = schema{"path": ftString, "cas_required": ftBool, "max_versions": ftInt, "delete_version_after": ftDuration, "custom_metadata": ftMap}
+	versionsSchema = schema{"path": ftString, "versions": ftCommaInts}
+	configSchema   = schema{"max_versions": ftInt, "cas_required": ftBool, "delete_version_after": ftSignedDuration}
+	subkeysSchema  = schema{"path": ftString, "version": ftInt, "depth": ftInt}
+)
+
+type kvHandler func(w http.ResponseWriter, rq *request, key string)
+
+// serve routes as the engine's paths do: config$, data/<key not ending in
+// "/">, metadata/<anything>, delete|undelete|destroy/<anything>,
+// subkeys/<anything>, and the catch-all invalid path. On a path that
+// matches, an operation it lacks is 405; its fields are validated first
+// (see schema.validate).
 func (e *kv2) serve(w http.ResponseWriter, rq *request, rel string) {
-	head, key, _ := strings.Cut(rel, "/")
+	head, key, slash := strings.Cut(rel, "/")
+	var sc schema
+	var ops map[op]kvHandler
+	existence := false
 	switch {
 	case rel == "config":
-		e.config(w, rq)
-	case head == "data" && strings.HasPrefix(rel, "data/"):
-		// The data pattern is `.*?[^/]$`: a key, never a folder.
-		if key == "" || strings.HasSuffix(key, "/") {
-			unsupportedPath(w)
-			return
-		}
-		switch rq.op {
-		case opRead:
-			e.readData(w, rq, key)
-		case opUpdate:
-			e.writeData(w, rq, key)
-		case opPatch:
-			e.patchData(w, rq, key)
-		case opDelete:
-			e.deleteLatest(w, key)
-		default:
-			unsupportedOp(w)
-		}
-	case head == "metadata" && strings.HasPrefix(rel, "metadata/"):
-		switch rq.op {
-		case opRead:
-			e.readMeta(w, key)
-		case opList:
-			e.list(w, rq, key)
-		case opUpdate:
-			e.writeMeta(w, rq, key)
-		case opPatch:
-			e.patchMeta(w, rq, key)
-		case opDelete:
-			e.deleteMeta(w, key)
-		}
-	case (head == "delete" || head == "undelete" || head == "destroy") && strings.HasPrefix(rel, head+"/"):
-		if rq.op != opUpdate {
-			unsupportedOp(w)
-			return
-		}
-		e.versions(w, rq, head, key)
+		sc, ops = configSchema, map[op]kvHandler{opRead: e.readConfig, opUpdate: e.writeConfig}
+	case head == "data" && slash && key != "" && !strings.HasSuffix(key, "/"):
+		sc, existence = dataSchema, true
+		ops = map[op]kvHandler{opRead: e.readData, opUpdate: e.writeData, opPatch: e.patchData, opDelete: e.deleteLatest}
+	case head == "metadata" && slash:
+		sc, existence = metaSchema, true
+		ops = map[op]kvHandler{opRead: e.readMeta, opList: e.list, opUpdate: e.writeMeta, opPatch: e.patchMeta, opDelete: e.deleteMeta}
+	case (head == "delete" || head == "undelete" || head == "destroy") && slash:
+		sc = versionsSchema
+		ops = map[op]kvHandler{opUpdate: func(w http.ResponseWriter, rq *request, key string) { e.versions(w, rq, head, key) }}
+	case head == "subkeys" && slash:
+		sc, ops = subkeysSchema, map[op]kvHandler{opRead: e.subkeys}
 	default:
-		unsupportedPath(w)
+		e.invalid(w, rq, rel)
+		return
 	}
+	h, ok := ops[rq.op]
+	if !ok {
+		unsupportedOp(w)
+		return
+	}
+	// A write to a path with an existence check validates its fields in
+	// the check, whose errors carry no "Field validation failed" prefix.
+	if msg := sc.validate(rq.body, !(existence && rq.op == opUpdate)); msg != "" {
+		fail(w, http.StatusBadRequest, msg)
+		return
+	}
+	rq.schema = sc
+	h(w, rq, key)
+}
+
+// respondOK writes a 200 response with the framework's warning about request
+// fields the path does not know.
+func respondOK(w http.ResponseWriter, rq *request, data map[string]any, warnings []string) {
+	if rq.schema != nil {
+		warnings = append(warnings, rq.schema.ignored(rq.body)...)
+	}
+	respond(w, data, warnings)
+}
+
+// invalid is the engine's catch-all path: 404 with no data and a warning
+// naming the `vault kv` subcommand to use.
+func (e *kv2) invalid(w http.ResponseWriter, rq *request, rel string) {
+	switch rel {
+	case "metadata", "data", "delete", "undelete", "destroy":
+		respondStatus(w, http.StatusNotFound, nil, []string{"Non-listing operations on the root of a K/V v2 mount are not supported."})
+		return
+	}
+	sub := map[op]string{opUpdate: "put", opPatch: "patch", opRead: "get", opList: "list", opDelete: "delete"}[rq.op]
+	if sub == "" {
+		unsupportedOp(w)
+		return
+	}
+	respondStatus(w, http.StatusNotFound, nil, []string{fmt.Sprintf("Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv %s' for this operation.", sub)})
+}
+
+// exists is the existence check of data/ and metadata/: the key has
+// metadata.
+func (e *kv2) exists(rel string) (bool, bool) {
+	head, key, _ := strings.Cut(rel, "/")
+	if head != "data" && head != "metadata" {
+		return false, false
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	_, found := e.keys[key]
+	return true, found
 }
 
 func (e *kv2) now() time.Time { return e.srv.Now() }
@@ -137,13 +183,8 @@ func nilIfNil(m map[string]string) any {
 
 func (e *kv2) readData(w http.ResponseWriter, rq *request, key string) {
 	verParam := 0
-	if v := rq.query.Get("version"); v != "" {
-		n, err := toInt(v)
-		if err != nil {
-			fail(w, http.StatusBadRequest, fieldErr("version", v, err))
-			return
-		}
-		verParam = n
+	if v, ok := dataSchema.get(rq.body, "version"); ok {
+		verParam = v.(int)
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -164,22 +205,22 @@ func (e *kv2) readData(w http.ResponseWriter, rq *request, key string) {
 	body := map[string]any{"data": nil, "metadata": e.versionMeta(num, v, meta.custom)}
 	// A deleted or destroyed version: 404 with the version's metadata.
 	if v.deleted(e.now()) || v.destroy {
-		respondStatus(w, http.StatusNotFound, "kv", body)
+		respondStatus(w, http.StatusNotFound, body, nil)
 		return
 	}
 	body["data"] = v.data
-	respond(w, "kv", body, nil)
+	respondOK(w, rq, body, nil)
 }
 
 // checkCAS is validateCheckAndSetOption.
 func (e *kv2) checkCAS(body map[string]any, meta *keyMeta) string {
 	var casRaw any
 	casOK := false
-	if opts, ok := body["options"].(map[string]any); ok {
-		casRaw, casOK = opts["cas"]
+	if opts, ok := dataSchema.get(body, "options"); ok {
+		casRaw, casOK = opts.(map[string]any)["cas"]
 	}
 	if casOK {
-		cas, err := toInt(casRaw)
+		cas, err := weakInt("", casRaw)
 		if err != nil {
 			return "error parsing check-and-set parameter"
 		}
@@ -195,17 +236,14 @@ func (e *kv2) checkCAS(body map[string]any, meta *keyMeta) string {
 }
 
 func (e *kv2) writeData(w http.ResponseWriter, rq *request, key string) {
-	dataRaw, ok := rq.body["data"]
-	if !ok || dataRaw == nil {
+	dataRaw, ok := dataSchema.get(rq.body, "data")
+	if !ok {
 		fail(w, http.StatusBadRequest, "no data provided")
 		return
 	}
-	data, ok := dataRaw.(map[string]any)
-	if !ok {
-		fail(w, http.StatusBadRequest, fieldErr("data", dataRaw, errNotMap))
-		return
-	}
-	raw, err := json.Marshal(data)
+	// {"data": null} is a version whose data is null, as on the real
+	// server.
+	raw, err := json.Marshal(dataRaw.(map[string]any))
 	if err != nil {
 		fail(w, http.StatusInternalServerError, err.Error())
 		return
@@ -226,7 +264,7 @@ func (e *kv2) writeData(w http.ResponseWriter, rq *request, key string) {
 		e.keys[key] = meta
 		e.tree.add(key)
 	}
-	respond(w, "kv", e.versionMeta(num, v, meta.custom), nil)
+	respondOK(w, rq, e.versionMeta(num, v, meta.custom), nil)
 }
 
 // addVersion is KeyMetadata.AddVersion: the new version, then the sliding
@@ -273,7 +311,7 @@ func deletionAfter(mount, key time.Duration) (time.Duration, bool) {
 }
 
 func (e *kv2) patchData(w http.ResponseWriter, rq *request, key string) {
-	patchRaw, ok := rq.body["data"]
+	patchRaw, ok := dataSchema.get(rq.body, "data")
 	if !ok {
 		fail(w, http.StatusBadRequest, "no data provided")
 		return
@@ -282,7 +320,7 @@ func (e *kv2) patchData(w http.ResponseWriter, rq *request, key string) {
 	defer e.mu.Unlock()
 	meta := e.keys[key]
 	if meta == nil {
-		respondStatus(w, http.StatusNotFound, "kv", nil)
+		respondEmpty(w, http.StatusNotFound)
 		return
 	}
 	if msg := e.checkCAS(rq.body, meta); msg != "" {
@@ -291,30 +329,31 @@ func (e *kv2) patchData(w http.ResponseWriter, rq *request, key string) {
 	}
 	cur := meta.versions[meta.current]
 	if cur == nil {
-		respondStatus(w, http.StatusNotFound, "kv", nil)
+		respondEmpty(w, http.StatusNotFound)
 		return
 	}
 	if cur.deleted(e.now()) || cur.destroy {
-		respondStatus(w, http.StatusNotFound, "kv", e.versionMeta(meta.current, cur, meta.custom))
-		return
-	}
-	patch, ok := patchRaw.(map[string]any)
-	if !ok {
-		fail(w, http.StatusBadRequest, fieldErr("data", patchRaw, errNotMap))
+		respondStatus(w, http.StatusNotFound, e.versionMeta(meta.current, cur, meta.custom), nil)
 		return
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(cur.data, &doc); err != nil {
-		fail(w, http.StatusInternalServerError, err.Error())
+		fail(w, http.StatusInternalServerError, multiErr(err.Error()))
 		return
 	}
-	raw, err := json.Marshal(mergePatch(doc, patch))
+	if doc == nil {
+		// A version written as {"data": null}: HandlePatchOperation has
+		// no resource to patch.
+		fail(w, http.StatusInternalServerError, multiErr("resource does not exist"))
+		return
+	}
+	raw, err := json.Marshal(mergePatch(doc, patchRaw.(map[string]any)))
 	if err != nil {
 		fail(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	num, v := e.addVersion(meta, raw)
-	respond(w, "kv", e.versionMeta(num, v, meta.custom), nil)
+	respondOK(w, rq, e.versionMeta(num, v, meta.custom), nil)
 }
 
 // mergePatch applies an RFC 7386 JSON merge patch to an object.
@@ -338,7 +377,7 @@ func mergePatch(doc, patch map[string]any) map[string]any {
 }
 
 // deleteLatest soft-deletes the current version; always 204.
-func (e *kv2) deleteLatest(w http.ResponseWriter, key string) {
+func (e *kv2) deleteLatest(w http.ResponseWriter, _ *request, key string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -352,11 +391,8 @@ func (e *kv2) deleteLatest(w http.ResponseWriter, key string) {
 
 // versions serves delete/, undelete/ and destroy/.
 func (e *kv2) versions(w http.ResponseWriter, rq *request, action, key string) {
-	nums, err := toIntSlice(rq.body["versions"])
-	if err != nil {
-		fail(w, http.StatusBadRequest, fieldErr("versions", rq.body["versions"], err))
-		return
-	}
+	raw, _ := versionsSchema.get(rq.body, "versions")
+	nums, _ := raw.([]int)
 	if len(nums) == 0 {
 		// The two messages differ in case in the real engine.
 		msg := "No version number provided"
@@ -399,61 +435,41 @@ func (e *kv2) versions(w http.ResponseWriter, rq *request, action, key string) {
 	noContent(w)
 }
 
-func (e *kv2) config(w http.ResponseWriter, rq *request) {
-	switch rq.op {
-	case opRead:
-		e.mu.RLock()
-		c := e.cfg
-		e.mu.RUnlock()
-		respond(w, "kv", map[string]any{
-			"max_versions":         c.maxVersions,
-			"cas_required":         c.casRequired,
-			"delete_version_after": c.dva.String(),
-		}, nil)
-	case opUpdate:
-		b := rq.body
-		mv, mOK := b["max_versions"]
-		cr, cOK := b["cas_required"]
-		dv, dOK := b["delete_version_after"]
-		if !mOK && !cOK && !dOK {
-			noContent(w)
-			return
-		}
-		n, err := toInt(mv)
-		if err != nil {
-			fail(w, http.StatusBadRequest, fieldErr("max_versions", mv, err))
-			return
-		}
-		cas, err := toBool(cr)
-		if err != nil {
-			fail(w, http.StatusBadRequest, fieldErr("cas_required", cr, err))
-			return
-		}
-		dva, err := toDurationSecond(dv)
-		if err != nil {
-			fail(w, http.StatusBadRequest, fieldErr("delete_version_after", dv, err))
-			return
-		}
-		e.mu.Lock()
-		if mOK {
-			e.cfg.maxVersions = uint32(n)
-		}
-		if cOK {
-			e.cfg.casRequired = cas
-		}
-		if dOK {
-			switch {
-			case dva < 0:
-				e.cfg.dva = disabledDVA
-			default:
-				e.cfg.dva = dva
-			}
-		}
-		e.mu.Unlock()
+func (e *kv2) readConfig(w http.ResponseWriter, rq *request, _ string) {
+	e.mu.RLock()
+	c := e.cfg
+	e.mu.RUnlock()
+	respondOK(w, rq, map[string]any{
+		"max_versions":         c.maxVersions,
+		"cas_required":         c.casRequired,
+		"delete_version_after": c.dva.String(),
+	}, nil)
+}
+
+func (e *kv2) writeConfig(w http.ResponseWriter, rq *request, _ string) {
+	mv, mOK := configSchema.get(rq.body, "max_versions")
+	cr, cOK := configSchema.get(rq.body, "cas_required")
+	dv, dOK := configSchema.get(rq.body, "delete_version_after")
+	if !mOK && !cOK && !dOK {
 		noContent(w)
-	default:
-		unsupportedOp(w)
+		return
 	}
+	e.mu.Lock()
+	if mOK {
+		e.cfg.maxVersions = uint32(mv.(int))
+	}
+	if cOK {
+		e.cfg.casRequired = cr.(bool)
+	}
+	if dOK {
+		if d := dv.(time.Duration); d < 0 {
+			e.cfg.dva = disabledDVA
+		} else {
+			e.cfg.dva = d
+		}
+	}
+	e.mu.Unlock()
+	noContent(w)
 }
 
 // seed writes a version without cas (Server.Seed).
@@ -471,7 +487,7 @@ func (e *kv2) seed(key string, data map[string]any, custom map[string]string) (i
 		e.tree.add(key)
 	}
 	num, _ := e.addVersion(meta, raw)
-	if custom != nil {
+	if len(custom) > 0 {
 		meta.custom = make(map[string]string, len(custom))
 		for k, v := range custom {
 			meta.custom[k] = v

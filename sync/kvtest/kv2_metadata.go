@@ -1,10 +1,11 @@
 package kvtest
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 	"unicode"
 )
 
@@ -21,9 +22,7 @@ const (
 
 const casIgnoredWarning = `"cas_required" set to false, but is mandated by backend config. This value will be ignored.`
 
-var errNotMap = errors.New("expected a map")
-
-func (e *kv2) readMeta(w http.ResponseWriter, key string) {
+func (e *kv2) readMeta(w http.ResponseWriter, rq *request, key string) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	meta := e.keys[key]
@@ -39,7 +38,7 @@ func (e *kv2) readMeta(w http.ResponseWriter, key string) {
 			"destroyed":     v.destroy,
 		}
 	}
-	respond(w, "kv", map[string]any{
+	respondOK(w, rq, map[string]any{
 		"versions":             versions,
 		"current_version":      meta.current,
 		"oldest_version":       meta.oldest,
@@ -53,44 +52,29 @@ func (e *kv2) readMeta(w http.ResponseWriter, key string) {
 }
 
 // list answers LIST metadata/<folder>/: the folder's children, sub-folders
-// ending in "/"; 404 with {"errors":[]} when there are none. OpenBao's
-// optional after= and limit= paginate.
+// ending in "/"; 404 with {"errors":[]} when there are none. Vault 1.15
+// has no pagination: after= and limit= are ignored with the framework's
+// warning.
 func (e *kv2) list(w http.ResponseWriter, rq *request, folder string) {
-	limit := 0
-	if l := rq.query.Get("limit"); l != "" {
-		n, err := toInt(l)
-		if err != nil {
-			fail(w, http.StatusBadRequest, fieldErr("limit", l, err))
-			return
-		}
-		limit = n
-	}
 	e.mu.RLock()
-	keys := e.tree.list(folder, rq.query.Get("after"), limit)
+	keys := e.tree.list(folder)
 	e.mu.RUnlock()
 	if len(keys) == 0 {
 		fail(w, http.StatusNotFound)
 		return
 	}
-	respond(w, "kv", map[string]any{"keys": keys}, nil)
+	respondOK(w, rq, map[string]any{"keys": keys}, nil)
 }
 
-// parseCustom converts a custom_metadata object; with dropNil (PATCH) a
-// null value is left out instead of becoming "".
-func parseCustom(raw any, dropNil bool) (map[string]string, string) {
-	m, ok := raw.(map[string]any)
-	if !ok {
-		if raw == nil {
-			return map[string]string{}, ""
-		}
-		return nil, fieldErr("custom_metadata", raw, errNotMap)
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
+// parseCustom is parseCustomMetadata: every value weakly converted to a
+// string; with dropNil (PATCH) a null value is left out.
+func parseCustom(raw map[string]any, dropNil bool) (map[string]string, string) {
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
 		if dropNil && v == nil {
 			continue
 		}
-		s, err := toMetaString(v)
+		s, err := weakString("", v)
 		if err != nil {
 			return nil, customMetadataPrefix + ": " + err.Error()
 		}
@@ -140,41 +124,34 @@ func printable(s string) bool {
 	return true
 }
 
-// metaFields are the settable fields of a metadata write or patch.
+// metaFields are the settable fields of a metadata write or patch,
+// already validated by the schema.
 type metaFields struct {
-	maxVersions    int
-	casRequired    bool
-	dva            int64 // seconds
-	custom         map[string]string
-	mOK, cOK, dOK  bool
-	cmOK, cmIsNull bool
+	maxVersions   int
+	casRequired   bool
+	dva           time.Duration
+	custom        map[string]string
+	rawCustom     map[string]any
+	mOK, cOK, dOK bool
+	cmOK          bool
 }
 
 func parseMetaFields(body map[string]any, patch bool) (metaFields, string) {
 	var f metaFields
-	var err error
-	var raw any
-	if raw, f.mOK = body["max_versions"]; f.mOK {
-		if f.maxVersions, err = toInt(raw); err != nil {
-			return f, fieldErr("max_versions", raw, err)
-		}
+	var v any
+	if v, f.mOK = metaSchema.get(body, "max_versions"); f.mOK {
+		f.maxVersions = v.(int)
 	}
-	if raw, f.cOK = body["cas_required"]; f.cOK {
-		if f.casRequired, err = toBool(raw); err != nil {
-			return f, fieldErr("cas_required", raw, err)
-		}
+	if v, f.cOK = metaSchema.get(body, "cas_required"); f.cOK {
+		f.casRequired = v.(bool)
 	}
-	if raw, f.dOK = body["delete_version_after"]; f.dOK {
-		d, err := toDurationSecond(raw)
-		if err != nil {
-			return f, fieldErr("delete_version_after", raw, err)
-		}
-		f.dva = int64(d.Seconds())
+	if v, f.dOK = metaSchema.get(body, "delete_version_after"); f.dOK {
+		f.dva = v.(time.Duration)
 	}
-	if raw, f.cmOK = body["custom_metadata"]; f.cmOK {
-		f.cmIsNull = raw == nil
+	if v, f.cmOK = metaSchema.get(body, "custom_metadata"); f.cmOK {
+		f.rawCustom = v.(map[string]any)
 		var msg string
-		if f.custom, msg = parseCustom(raw, patch); msg != "" {
+		if f.custom, msg = parseCustom(f.rawCustom, patch); msg != "" {
 			return f, msg
 		}
 		if msg := validateCustom(f.custom); msg != "" {
@@ -182,6 +159,15 @@ func parseMetaFields(body map[string]any, patch bool) (metaFields, string) {
 		}
 	}
 	return f, ""
+}
+
+// normCustom is what storage gives back: an empty custom_metadata reads
+// as null (the engine keeps it in a protobuf map).
+func normCustom(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func (e *kv2) writeMeta(w http.ResponseWriter, rq *request, key string) {
@@ -218,16 +204,32 @@ func (e *kv2) writeMeta(w http.ResponseWriter, rq *request, key string) {
 		meta.casRequired = f.casRequired
 	}
 	if f.dOK {
-		meta.dva = secondsDuration(f.dva)
+		meta.dva = f.dva
 	}
 	if f.cmOK {
-		meta.custom = f.custom
+		meta.custom = normCustom(f.custom)
 	}
 	if warnings != nil {
-		respond(w, "kv", nil, warnings)
+		respondOK(w, rq, nil, warnings)
 		return
 	}
 	noContent(w)
+}
+
+// jsonKind names a JSON value's kind as encoding/json's UnmarshalTypeError
+// does.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case json.Number:
+		return "number"
+	case bool:
+		return "bool"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	}
+	return "string"
 }
 
 func (e *kv2) patchMeta(w http.ResponseWriter, rq *request, key string) {
@@ -244,12 +246,24 @@ func (e *kv2) patchMeta(w http.ResponseWriter, rq *request, key string) {
 	defer e.mu.Unlock()
 	meta := e.keys[key]
 	if meta == nil {
-		respondStatus(w, http.StatusNotFound, "kv", nil)
+		respondEmpty(w, http.StatusNotFound)
 		return
 	}
 	var warnings []string
 	if f.cOK && e.cfg.casRequired && !f.casRequired {
 		warnings = []string{casIgnoredWarning}
+	}
+	// The engine merges the request into the stored metadata's JSON and
+	// decodes the result: a value that is not a string passed the checks
+	// above (converted) but fails here, as a 500.
+	for _, k := range sortedKeys(f.rawCustom) {
+		if v := f.rawCustom[k]; v != nil {
+			if _, isString := v.(string); !isString {
+				fail(w, http.StatusInternalServerError, multiErr(fmt.Sprintf(
+					"json: cannot unmarshal %s into Go struct field KeyMetadata.custom_metadata of type string", jsonKind(v))))
+				return
+			}
+		}
 	}
 	if f.mOK {
 		meta.maxVersions = uint32(f.maxVersions)
@@ -258,36 +272,36 @@ func (e *kv2) patchMeta(w http.ResponseWriter, rq *request, key string) {
 		meta.casRequired = f.casRequired
 	}
 	if f.dOK {
-		meta.dva = secondsDuration(f.dva)
+		meta.dva = f.dva
 	}
 	if f.cmOK {
 		// A JSON merge patch of the stored custom_metadata: null removes
 		// a key, a null object removes them all.
-		if f.cmIsNull {
+		if f.rawCustom == nil {
 			meta.custom = nil
 		} else {
-			raw, _ := rq.body["custom_metadata"].(map[string]any)
 			if meta.custom == nil {
 				meta.custom = map[string]string{}
 			}
-			for k, v := range raw {
+			for k, v := range f.rawCustom {
 				if v == nil {
 					delete(meta.custom, k)
 				} else {
 					meta.custom[k] = f.custom[k]
 				}
 			}
+			meta.custom = normCustom(meta.custom)
 		}
 	}
 	if warnings != nil {
-		respond(w, "kv", nil, warnings)
+		respondOK(w, rq, nil, warnings)
 		return
 	}
 	noContent(w)
 }
 
 // deleteMeta removes every version and the metadata; always 204.
-func (e *kv2) deleteMeta(w http.ResponseWriter, key string) {
+func (e *kv2) deleteMeta(w http.ResponseWriter, _ *request, key string) {
 	e.mu.Lock()
 	if _, ok := e.keys[key]; ok {
 		delete(e.keys, key)
@@ -295,4 +309,53 @@ func (e *kv2) deleteMeta(w http.ResponseWriter, key string) {
 	}
 	e.mu.Unlock()
 	noContent(w)
+}
+
+// subkeys answers GET subkeys/<key>?version=&depth=: the version's fields
+// with every value replaced by null, down to depth levels (0: all).
+func (e *kv2) subkeys(w http.ResponseWriter, rq *request, key string) {
+	depth, verParam := 0, 0
+	if v, ok := subkeysSchema.get(rq.body, "depth"); ok {
+		depth = v.(int)
+	}
+	if v, ok := subkeysSchema.get(rq.body, "version"); ok {
+		verParam = v.(int)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	meta := e.keys[key]
+	if meta == nil {
+		fail(w, http.StatusNotFound)
+		return
+	}
+	num := meta.current
+	if verParam > 0 {
+		num = uint64(verParam)
+	}
+	v := meta.versions[num]
+	if v == nil {
+		fail(w, http.StatusNotFound)
+		return
+	}
+	body := map[string]any{"subkeys": nil, "metadata": e.versionMeta(num, v, meta.custom)}
+	if v.deleted(e.now()) || v.destroy {
+		respondStatus(w, http.StatusNotFound, body, nil)
+		return
+	}
+	doc := map[string]any{}
+	_ = json.Unmarshal(v.data, &doc)
+	body["subkeys"] = structureOf(doc, depth, 1)
+	respondOK(w, rq, body, nil)
+}
+
+func structureOf(m map[string]any, maxDepth, depth int) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if sub, isMap := v.(map[string]any); isMap && len(sub) > 0 && (maxDepth == 0 || depth+1 <= maxDepth) {
+			out[k] = structureOf(sub, maxDepth, depth+1)
+		} else {
+			out[k] = nil
+		}
+	}
+	return out
 }

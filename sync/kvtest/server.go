@@ -20,8 +20,9 @@ const (
 	KVv2 MountKind = "kv-v2"
 	// KVv1 is the unversioned key/value engine (kv with options.version=1).
 	KVv1 MountKind = "kv-v1"
-	// Other is any engine that is not KV (reported as type "transit"): every
-	// request under it is answered 404 "unsupported path".
+	// Other is any engine that is not KV (reported as Mount.Type, "transit"
+	// by default): every request under it is answered 404 "unsupported
+	// path".
 	Other MountKind = "other"
 )
 
@@ -31,6 +32,12 @@ type Mount struct {
 	Path string
 	// Kind selects the engine; the zero value means KVv2.
 	Kind MountKind
+	// Type is the engine type an Other mount reports ("transit" when
+	// empty); KV mounts report "kv".
+	Type string
+	// Description is reported by sys/mounts. The default "secret" mount has
+	// the dev server's "key/value secret storage".
+	Description string
 	// MaxVersions, CASRequired and DeleteVersionAfter preset the KV v2
 	// engine's /config.
 	MaxVersions        int
@@ -74,10 +81,14 @@ type Options struct {
 	RootToken string
 	// Tokens accepted besides the root token.
 	Tokens []Token
-	// AppRoles accepted by auth/approle/login.
+	// AppRoles accepted by auth/approle/login; the AppRole method is
+	// enabled at "approle" only when this is not empty (or later through
+	// POST sys/auth/<path>, as on the real server).
 	AppRoles []AppRole
 	// Namespaces lists the namespaces (X-Vault-Namespace) that exist, each
-	// with its own copy of every mount. The root namespace always exists.
+	// with its own copy of every mount, as Vault Enterprise and OpenBao
+	// have them. With none, the header is ignored, as the open-source
+	// Vault server ignores it.
 	Namespaces []string
 }
 
@@ -85,14 +96,18 @@ type Options struct {
 // engines, token and AppRole auth, fault injection and request counters.
 // All methods are safe for concurrent use.
 type Server struct {
-	ts      *httptest.Server
+	ts         *httptest.Server
+	faults     *Faults
+	namespaces []string // declared, besides the root
+
+	mountMu stdsync.RWMutex
 	mounts  []*mountEntry // longest path first
 	engines map[string]engine
-	faults  *Faults
 
 	mu       stdsync.RWMutex
 	tokens   map[string]*token
-	approles map[string]AppRole // by role ID
+	approle  map[string]*approleMount // by mount path ("approle")
+	policies map[string]policy
 	root     string
 	offset   time.Duration
 
@@ -109,6 +124,7 @@ type mountEntry struct {
 	Mount
 	accessor string
 	uuid     string
+	builtin  bool // cubbyhole/, identity/, sys/: no engine of kvtest's
 }
 
 // New builds a server; call Start before use (or use Serve).
@@ -116,28 +132,25 @@ func New(opts Options) *Server {
 	s := &Server{
 		engines:  map[string]engine{},
 		tokens:   map[string]*token{},
-		approles: map[string]AppRole{},
+		approle:  map[string]*approleMount{},
+		policies: map[string]policy{},
 		counts:   map[string]int{},
 		done:     make(chan struct{}),
 	}
 	s.faults = &Faults{srv: s}
+	for _, ns := range opts.Namespaces {
+		s.namespaces = append(s.namespaces, normNS(ns))
+	}
 	mounts := opts.Mounts
 	if len(mounts) == 0 {
-		mounts = []Mount{{Path: "secret", Kind: KVv2}}
+		mounts = []Mount{{Path: "secret", Kind: KVv2, Description: "key/value secret storage"}}
 	}
-	namespaces := append([]string{""}, opts.Namespaces...)
+	for _, b := range builtinMounts {
+		s.mounts = append(s.mounts, &mountEntry{Mount: b, accessor: b.Type + "_" + randHex(4), uuid: newUUID(), builtin: true})
+	}
 	for _, m := range mounts {
-		m.Path = strings.Trim(m.Path, "/")
-		if m.Kind == "" {
-			m.Kind = KVv2
-		}
-		me := &mountEntry{Mount: m, accessor: kindPrefix(m.Kind) + "_" + randHex(4), uuid: newUUID()}
-		s.mounts = append(s.mounts, me)
-		for _, ns := range namespaces {
-			s.engines[engineKey(normNS(ns), m.Path)] = newEngine(s, me)
-		}
+		s.addMountLocked(m)
 	}
-	sort.Slice(s.mounts, func(i, j int) bool { return len(s.mounts[i].Path) > len(s.mounts[j].Path) })
 
 	s.root = opts.RootToken
 	if s.root == "" {
@@ -146,15 +159,64 @@ func New(opts Options) *Server {
 	now := s.Now()
 	s.tokens[s.root] = &token{
 		id: s.root, accessor: randHex(12), policies: []string{"root"}, issued: now,
-		displayName: "root", path: "auth/token/root", root: true, orphan: true,
+		displayName: "token", path: "auth/token/create", root: true, orphan: true,
 	}
 	for _, t := range opts.Tokens {
 		s.AddToken(t)
 	}
-	for _, r := range opts.AppRoles {
-		s.approles[r.RoleID] = r
+	if len(opts.AppRoles) > 0 {
+		am := newApproleMount("approle")
+		for _, r := range opts.AppRoles {
+			am.addRole(r)
+		}
+		s.approle["approle"] = am
 	}
 	return s
+}
+
+// builtinMounts are the mounts every server has (sys/ answers through
+// the server itself; the other two are not implemented and answer
+// "unsupported path").
+var builtinMounts = []Mount{
+	{Path: "cubbyhole", Kind: Other, Type: "cubbyhole", Description: "per-token private secret storage"},
+	{Path: "identity", Kind: Other, Type: "identity", Description: "identity store"},
+	{Path: "sys", Kind: Other, Type: "system", Description: "system endpoints used for control, policy and debugging"},
+}
+
+// addMountLocked adds a mount in every namespace; the caller holds
+// mountMu or is New.
+func (s *Server) addMountLocked(m Mount) *mountEntry {
+	m.Path = strings.Trim(m.Path, "/")
+	if m.Kind == "" {
+		m.Kind = KVv2
+	}
+	if m.Kind == Other && m.Type == "" {
+		m.Type = "transit"
+	}
+	me := &mountEntry{Mount: m, accessor: kindPrefix(m) + "_" + randHex(4), uuid: newUUID()}
+	s.mounts = append(s.mounts, me)
+	for _, ns := range append([]string{""}, s.namespaces...) {
+		s.engines[engineKey(ns, m.Path)] = newEngine(s, me)
+	}
+	sort.SliceStable(s.mounts, func(i, j int) bool { return len(s.mounts[i].Path) > len(s.mounts[j].Path) })
+	return me
+}
+
+// removeMount drops a mount and its data in every namespace.
+func (s *Server) removeMount(path string) {
+	s.mountMu.Lock()
+	defer s.mountMu.Unlock()
+	kept := s.mounts[:0]
+	for _, m := range s.mounts {
+		if m.Path == path && !m.builtin {
+			for _, ns := range append([]string{""}, s.namespaces...) {
+				delete(s.engines, engineKey(ns, path))
+			}
+			continue
+		}
+		kept = append(kept, m)
+	}
+	s.mounts = kept
 }
 
 // Start starts serving on a loopback address.
@@ -276,17 +338,26 @@ func (s *Server) count(key string) {
 // namespace, like a client PUT without cas, and sets its custom metadata
 // when custom is not nil. It returns the new version number.
 func (s *Server) Seed(path string, data map[string]any, custom map[string]string) (int, error) {
+	s.mountMu.RLock()
+	mount := ""
 	for i := len(s.mounts) - 1; i >= 0; i-- {
 		if s.mounts[i].Kind == KVv2 {
-			return s.SeedMount("", s.mounts[i].Path, path, data, custom)
+			mount = s.mounts[i].Path
+			break
 		}
 	}
-	return 0, errNoKVv2
+	s.mountMu.RUnlock()
+	if mount == "" {
+		return 0, errNoKVv2
+	}
+	return s.SeedMount("", mount, path, data, custom)
 }
 
 // SeedMount is Seed for a given namespace ("" for root) and KV v2 mount.
 func (s *Server) SeedMount(namespace, mount, path string, data map[string]any, custom map[string]string) (int, error) {
+	s.mountMu.RLock()
 	e, ok := s.engines[engineKey(normNS(namespace), strings.Trim(mount, "/"))].(*kv2)
+	s.mountMu.RUnlock()
 	if !ok {
 		return 0, errNoKVv2
 	}
@@ -297,17 +368,19 @@ func engineKey(ns, mount string) string { return ns + "\x00" + mount }
 
 func normNS(ns string) string { return strings.Trim(ns, "/") }
 
-func kindPrefix(k MountKind) string {
-	switch k {
+func kindPrefix(m Mount) string {
+	switch m.Kind {
 	case KVv1, KVv2:
 		return "kv"
 	default:
-		return "transit"
+		return m.Type
 	}
 }
 
 // matchMount finds the mount serving an API path and the path under it.
 func (s *Server) matchMount(path string) (*mountEntry, string, bool) {
+	s.mountMu.RLock()
+	defer s.mountMu.RUnlock()
 	for _, m := range s.mounts {
 		if path == m.Path {
 			return m, "", true
