@@ -18,8 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/vault/api"
-
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
@@ -83,8 +81,10 @@ type Client struct {
 	// TokenSource says where the token came from.
 	TokenSource TokenSource
 
-	api  *api.Client
-	opts ConnectOptions
+	http  *http.Client
+	base  *url.URL
+	token wcrypto.Secret
+	opts  ConnectOptions
 
 	mu          stdsync.Mutex
 	fatal       error // once set, every request fails with it
@@ -124,7 +124,7 @@ func Dial(ctx context.Context, r Remote, o ConnectOptions) (*Client, error) {
 			return nil, err
 		}
 	}
-	c.api.SetToken(tok.Reveal())
+	c.token = tok
 	if err := c.checkToken(ctx); err != nil {
 		return nil, err
 	}
@@ -134,65 +134,40 @@ func Dial(ctx context.Context, r Remote, o ConnectOptions) (*Client, error) {
 	return c, nil
 }
 
-// newClient builds the HTTP side: TLS from the VAULT_* variables as the
-// vault CLI reads them, keep-alive sized to the workers, no retries in the
-// official client (send does them), and the redirect guard.
+// newClient builds the HTTP side (transport.go): TLS from the VAULT_*
+// variables as the vault CLI reads them, keep-alive sized to the workers,
+// and the redirect guard.
 func newClient(r Remote, o ConnectOptions) (*Client, error) {
 	if err := r.Check(); err != nil {
 		return nil, err
 	}
 	o.defaults()
-	cfg := api.DefaultConfig()
-	if cfg.Error != nil {
-		return nil, fmt.Errorf("remote %s: client settings from the environment: %w", r.Name, cfg.Error)
+	tlsCfg, err := tlsFromEnv()
+	if err != nil {
+		return nil, fmt.Errorf("remote %s: client settings from the environment: %w", r.Name, err)
 	}
-	cfg.Address = r.Addr
-	// api.NewClient prefers VAULT_AGENT_ADDR over Address: on a host with
-	// a Vault Agent that would send this remote's token and values to
-	// another server. The remote's address is authoritative.
-	cfg.AgentAddress = ""
-	cfg.MaxRetries = 0
-	cfg.Timeout = o.Timeout
-	tr, ok := cfg.HttpClient.Transport.(*http.Transport)
-	if !ok {
-		return nil, fmt.Errorf("remote %s: unexpected HTTP transport %T", r.Name, cfg.HttpClient.Transport)
+	base, err := url.Parse(r.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("remote %s: address %q: %w", r.Name, r.Addr, err)
 	}
-	tr.MaxIdleConnsPerHost = o.Workers
-	tr.MaxIdleConns = 2 * o.Workers
-	tr.ResponseHeaderTimeout = o.Timeout
-	c := &Client{Remote: r, opts: o}
-	if tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify {
+	c := &Client{Remote: r, opts: o, base: base}
+	if tlsCfg.InsecureSkipVerify {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: TLS certificate verification is off (VAULT_SKIP_VERIFY): anyone on the path can read the token and the secrets", r.Name))
 	}
-	if u, _ := url.Parse(r.Addr); u != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: %s is plain http: the token and the secrets travel unencrypted", r.Name, r.Addr))
 	}
-	base, _ := url.Parse(r.Addr)
-	cfg.HttpClient = &http.Client{
-		Transport:     &guardTransport{base: tr, host: base.Host},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	ac, err := api.NewClient(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("remote %s: %w", r.Name, err)
-	}
+	c.http = newHTTPClient(tlsCfg, o.Workers, o.Timeout, base.Host)
 	// The remote's namespace is authoritative: sync bases belong to one
 	// namespace, so VAULT_NAMESPACE must not silently switch it.
 	if env := os.Getenv("VAULT_NAMESPACE"); env != "" && strings.Trim(env, "/") != r.Namespace {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: VAULT_NAMESPACE=%s ignored; the remote's namespace is %q", r.Name, env, r.Namespace))
 	}
+	// The vault CLI would send everything to a Vault Agent at
+	// VAULT_AGENT_ADDR; the remote's address is authoritative.
 	if env := os.Getenv("VAULT_AGENT_ADDR"); env != "" {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: VAULT_AGENT_ADDR=%s ignored; the remote's address is %s", r.Name, env, r.Addr))
 	}
-	if got := ac.Address(); got != r.Addr {
-		return nil, fmt.Errorf("remote %s: the client would talk to %s, not %s", r.Name, got, r.Addr)
-	}
-	ac.ClearNamespace()
-	if r.Namespace != "" {
-		ac.SetNamespace(r.Namespace)
-	}
-	ac.SetToken("")
-	c.api = ac
 	return c, nil
 }
 
@@ -204,8 +179,8 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// guardTransport refuses redirects to another host: the official client
-// follows one redirect by itself and would send the token along.
+// guardTransport refuses a redirect to another host, with the token on
+// it, at the transport, whoever follows redirects above it.
 type guardTransport struct {
 	base http.RoundTripper
 	host string
@@ -362,67 +337,10 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	c.requests.Add(1)
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
-	l := c.api.Logical()
-	var resp *api.Response
-	var err error
-	switch method {
-	case "GET":
-		resp, err = l.ReadRawWithDataWithContext(actx, path, query)
-	case "LIST":
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("list", "true")
-		resp, err = l.ReadRawWithDataWithContext(actx, path, q)
-	case "PUT":
-		var b []byte
-		if b, err = json.Marshal(body); err != nil {
-			return nil, err
-		}
-		resp, err = l.WriteRawWithContext(actx, path, b)
-	case "DELETE":
-		resp, err = l.DeleteRawWithContext(actx, path)
-	case "PATCH":
-		m, _ := body.(map[string]any)
-		_, err = l.JSONMergePatch(actx, path, m)
-		var re *api.ResponseError
-		if errors.As(err, &re) {
-			return &reply{status: re.StatusCode, errs: re.Errors}, nil
-		}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return &reply{status: 200, body: []byte("<not json>")}, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &reply{status: 204}, nil
-	default:
-		return nil, fmt.Errorf("bug: method %s", method)
-	}
-	if resp == nil {
-		if err == nil {
-			err = errors.New("no response")
-		}
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if rerr != nil {
-		// A body cut short is a network failure, worth a retry.
-		return nil, rerr
-	}
-	r := &reply{status: resp.StatusCode, body: b, hdr: resp.Header}
-	if r.status >= 400 {
-		var e struct {
-			Errors []string `json:"errors"`
-		}
-		if json.Unmarshal(b, &e) == nil {
-			r.errs = e.Errors
-		}
-	}
-	return r, nil
+	return roundTrip(actx, c.http, c.base, kvRequest{
+		method: method, path: path, query: query, body: body,
+		token: c.token.Reveal(), namespace: c.Remote.Namespace,
+	})
 }
 
 // tokenInfo is the part of auth/token/lookup-self ward uses.

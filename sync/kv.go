@@ -243,7 +243,7 @@ func (c *Client) patchMeta(ctx context.Context, path string, patch map[string]*s
 	}
 	switch {
 	case r.status == 200 || r.status == 204:
-		if len(r.body) > 0 && string(r.body) == "<not json>" {
+		if len(r.body) > 0 && !json.Valid(r.body) {
 			return c.remoteErr("write metadata", p, r, fmt.Errorf("%w: the body is not JSON", ErrBadResponse))
 		}
 		return nil

@@ -1,7 +1,11 @@
 package sync
 
 import (
+	"encoding/pem"
 	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +109,7 @@ func TestAgentAddrIgnored(t *testing.T) {
 	t.Setenv("VAULT_AGENT_ADDR", "http://127.0.0.1:1")
 	srv := serve(t)
 	c := dial(t, srv)
-	if got := c.api.Address(); got != srv.URL() {
+	if got := c.base.String(); got != srv.URL() {
 		t.Fatalf("client talks to %s, want %s", got, srv.URL())
 	}
 	if !strings.Contains(strings.Join(c.Warnings, "\n"), "VAULT_AGENT_ADDR") {
@@ -116,5 +120,76 @@ func TestAgentAddrIgnored(t *testing.T) {
 	sum := apply(t, c, s, plan(t, c, s), ApplyOptions{})
 	if sum.Pushed != 1 {
 		t.Fatalf("%+v", sum)
+	}
+}
+
+// TestTLSFromEnv: the VAULT_* TLS variables work the way the vault CLI
+// reads them, and a bad one is a clear error, not a silent default.
+func TestTLSFromEnv(t *testing.T) {
+	srv := serve(t)
+	ts := httptest.NewTLSServer(srv)
+	t.Cleanup(ts.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := Remote{Name: "tls", Addr: ts.URL, Mount: "secret", Prefix: "team"}
+	o := fastOpts(srv.RootToken())
+	o.Attempts = 1
+
+	t.Run("unknown authority", func(t *testing.T) {
+		_, err := Dial(tctx(t), r, o)
+		if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("VAULT_CACERT", func(t *testing.T) {
+		t.Setenv("VAULT_CACERT", ca)
+		c, err := Dial(tctx(t), r, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Warnings) != 0 {
+			t.Fatalf("warnings: %v", c.Warnings)
+		}
+		s := newStore(t)
+		set(t, s, "a", "value", "fake-tls-value")
+		if sum := apply(t, c, s, plan(t, c, s), ApplyOptions{}); sum.Pushed != 1 {
+			t.Fatalf("%+v", sum)
+		}
+	})
+	t.Run("VAULT_CACERT_BYTES", func(t *testing.T) {
+		t.Setenv("VAULT_CACERT_BYTES", string(pemBytes))
+		if _, err := Dial(tctx(t), r, o); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("VAULT_CAPATH", func(t *testing.T) {
+		t.Setenv("VAULT_CAPATH", filepath.Dir(ca))
+		if _, err := Dial(tctx(t), r, o); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("VAULT_SKIP_VERIFY", func(t *testing.T) {
+		t.Setenv("VAULT_SKIP_VERIFY", "1")
+		c, err := Dial(tctx(t), r, o)
+		if err != nil || len(c.Warnings) == 0 {
+			t.Fatalf("%v, warnings %v", err, c.Warnings)
+		}
+	})
+	for _, bad := range []struct{ env, val, want string }{
+		{"VAULT_SKIP_VERIFY", "maybe", "want true or false"},
+		{"VAULT_CACERT", "/nonexistent/ca.pem", "VAULT_CACERT"},
+		{"VAULT_CACERT_BYTES", "not a certificate", "no PEM certificate"},
+		{"VAULT_CLIENT_CERT", ca, "set both or neither"},
+	} {
+		t.Run(bad.env+"="+bad.val, func(t *testing.T) {
+			t.Setenv(bad.env, bad.val)
+			_, err := Dial(tctx(t), r, o)
+			if err == nil || !strings.Contains(err.Error(), bad.want) {
+				t.Fatalf("got %v, want %q", err, bad.want)
+			}
+		})
 	}
 }
