@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -41,6 +42,19 @@ type ApplyOptions struct {
 	Destroy bool
 	// Progress, if set, hears about each path applied.
 	Progress func(Event)
+	// Stop, when closed, ends the apply between paths: the writes under
+	// way finish, no more start, and Apply returns ErrStopped. (Ending
+	// ctx instead also cuts the requests under way.)
+	Stop <-chan struct{}
+}
+
+func stopped(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // Summary is what an apply did.
@@ -108,8 +122,9 @@ func (c *Client) Apply(ctx context.Context, s *store.Store, p *Plan, o ApplyOpti
 	g.SetLimit(c.opts.Workers)
 	var stop error
 	attempted := 0
+	var late atomic.Int64 // started after Stop: not attempted after all
 	for i := range p.Items {
-		if gctx.Err() != nil {
+		if gctx.Err() != nil || stopped(o.Stop) {
 			break
 		}
 		if f := c.Fatal(); f != nil {
@@ -119,17 +134,26 @@ func (c *Client) Apply(ctx context.Context, s *store.Store, p *Plan, o ApplyOpti
 		attempted++
 		it := p.Items[i]
 		g.Go(func() error {
+			// g.Go waits for a free worker; Stop may have come meanwhile.
+			if stopped(o.Stop) {
+				late.Add(1)
+				return nil
+			}
 			a.one(gctx, it)
 			return nil
 		})
 	}
 	_ = g.Wait()
+	attempted -= int(late.Load())
 	flushErr := a.flush(ctx)
 	if stop == nil {
 		stop = c.Fatal()
 	}
 	if stop == nil && ctx.Err() != nil {
 		stop = ctx.Err()
+	}
+	if stop == nil && attempted < len(p.Items) && stopped(o.Stop) {
+		stop = ErrStopped
 	}
 	if stop != nil {
 		a.sum.Stopped = stop.Error()

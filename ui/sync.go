@@ -37,7 +37,7 @@ const (
 )
 
 type syncKeys struct {
-	Up, Down, Choose, Resolve, Apply, Replan, Back key.Binding
+	Up, Down, Choose, Resolve, Apply, Replan, Stop, Back key.Binding
 }
 
 func newSyncKeys() syncKeys {
@@ -48,16 +48,17 @@ func newSyncKeys() syncKeys {
 		Resolve: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resolve")),
 		Apply:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply")),
 		Replan:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "plan again")),
+		Stop:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "stop after the writes under way")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }
 
 func (k syncKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Choose, k.Resolve, k.Apply, k.Replan, k.Back}
+	return []key.Binding{k.Up, k.Down, k.Choose, k.Resolve, k.Apply, k.Replan, k.Stop, k.Back}
 }
 
 func (k syncKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Choose, k.Resolve}, {k.Apply, k.Replan, k.Back}}
+	return [][]key.Binding{{k.Up, k.Down, k.Choose, k.Resolve}, {k.Apply, k.Replan, k.Stop, k.Back}}
 }
 
 // syncScreen plans a sync with one remote, shows the plan grouped by
@@ -84,8 +85,10 @@ type syncScreen struct {
 	sel      int // index into rows
 	offset   int
 
-	summary  *wsync.Summary
-	applyErr error // what stopped an apply (the summary says the rest)
+	summary   *wsync.Summary
+	applyErr  error  // what stopped an apply (the summary says the rest)
+	stopApply func() // asks the apply in flight to start no more writes
+	stopping  bool   // it was asked
 
 	err   error  // what stopped the flow, in syncFailed
 	stage string // where it stopped: "list remotes", "connect", "plan"
@@ -145,6 +148,9 @@ func (m applyDoneMsg) outcome() (string, error) {
 	if m.sum == nil {
 		return "", m.err
 	}
+	if errors.Is(m.err, wsync.ErrStopped) {
+		return m.sum.String(), nil
+	}
 	if m.err != nil {
 		return "", fmt.Errorf("sync stopped: %w", m.err)
 	}
@@ -166,6 +172,7 @@ func (s *syncScreen) Keys() help.KeyMap {
 	k.Resolve.SetEnabled(planned && it != nil && it.Action == wsync.ActionConflict && s.resolved[it.Path] == "")
 	k.Apply.SetEnabled(planned && s.toApply() > 0)
 	k.Replan.SetEnabled(s.remote.Name != "" && (planned || s.state == syncDone || s.state == syncFailed))
+	k.Stop.SetEnabled(s.state == syncApplying && !s.stopping)
 	k.Back.SetEnabled(s.state != syncApplying)
 	return k
 }
@@ -337,13 +344,18 @@ type syncApplyMsg struct{ to *syncScreen }
 
 func (s *syncScreen) apply() tea.Cmd {
 	s.state, s.progress = syncApplying, wsync.Event{Phase: "apply", Total: s.toApply()}
-	st, ctx, cl, p := s.c.Store, s.ctx, s.client, s.applyPlan()
+	st, cl, p := s.c.Store, s.client, s.applyPlan()
+	// The apply is not tied to the screen: leaving it must not stop
+	// writes half-way (esc is off while it runs, but ctrl+c is not). The
+	// stop key ends it between paths: the writes under way finish, the
+	// rest wait for the next sync, which picks up where this one stopped.
+	ctx := context.WithoutCancel(s.ctx)
+	stop := make(chan struct{})
+	s.stopApply, s.stopping = func() { close(stop) }, false
 	s.run = newSyncRun()
 	run := s.run
 	return run.start(func(report func(wsync.Event)) tea.Msg {
-		// The apply is not tied to the screen: leaving it must not stop
-		// writes half-way (esc is off while it runs, but ctrl+c is not).
-		sum, err := cl.Apply(context.WithoutCancel(ctx), st, p, wsync.ApplyOptions{Progress: report})
+		sum, err := cl.Apply(ctx, st, p, wsync.ApplyOptions{Progress: report, Stop: stop})
 		return applyDoneMsg{run: run, sum: sum, err: err}
 	})
 }
@@ -354,7 +366,11 @@ func (s *syncScreen) handleApplied(msg applyDoneMsg) {
 		s.fail("apply", msg.err)
 		return
 	}
+	if errors.Is(msg.err, wsync.ErrStopped) {
+		msg.sum.Stopped = "you stopped it; what was written stays, and the next sync does the rest"
+	}
 	s.summary, s.applyErr, s.state = msg.sum, msg.err, syncDone
+	s.stopApply, s.stopping = nil, false
 }
 
 func (s *syncScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -378,6 +394,11 @@ func (s *syncScreen) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return s.confirmApply()
 	case key.Matches(msg, k.Replan):
 		return s.startPlan(s.remote)
+	case key.Matches(msg, k.Stop):
+		if s.stopApply != nil && !s.stopping {
+			s.stopApply()
+			s.stopping = true
+		}
 	}
 	return nil
 }
@@ -531,6 +552,8 @@ func syncHint(remote string, err error) string {
 		return "run ward doctor"
 	case errors.Is(err, wsync.ErrNoRemote):
 		return "add one: ward remote add NAME ADDR"
+	case errors.Is(err, wsync.ErrStopped):
+		return "p to plan again and apply the rest"
 	}
 	return "p to plan again; if the server refuses the token: ward remote login " + remote
 }

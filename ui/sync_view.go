@@ -298,8 +298,12 @@ func (s *syncScreen) applyingLines(w int) []string {
 	total := max(ev.Total, 1)
 	pct := 100 * ev.Done / total
 	count := fmt.Sprintf(" %d/%d %3d%%", ev.Done, ev.Total, pct)
+	msg := "Applying… esc is off until it ends; s stops it after the writes under way."
+	if s.stopping {
+		msg = "Stopping… the writes under way finish first."
+	}
 	lines := []string{
-		"Applying… esc is off until it ends; every path is written on its own.",
+		msg,
 		"",
 		progressBar(&st, ev.Done, total, min(60, w-lipgloss.Width(count))) + count,
 	}
