@@ -15,7 +15,7 @@ import (
 )
 
 func TestServerDownAtStart(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	srv.Stop()
 	start := time.Now()
 	_, err := Dial(tctx(t), testRemote(srv), fastOpts(srv.RootToken()))
@@ -28,11 +28,12 @@ func TestServerDownAtStart(t *testing.T) {
 }
 
 func TestDeniedOnePath(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	srv := kvtest.Serve(t, kvtest.Options{Tokens: []kvtest.Token{{ID: "limited", Deny: []string{
-		"secret/metadata/team/payments/b", "secret/data/team/payments/c"}}}})
+	srv := serve(t)
 	s := newStore(t)
-	c, err := Dial(tctx(t), testRemote(srv), fastOpts("limited"))
+	limited := srv.token(t, kvPolicy(
+		`path "secret/metadata/`+srv.prefix+`/b" { capabilities = ["deny"] }`,
+		`path "secret/data/`+srv.prefix+`/c" { capabilities = ["deny"] }`), nil)
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts(limited))
 	must(t, err)
 	seed(t, srv, "b", nil, "value", "x")
 	set(t, s, "a", "value", "1")
@@ -70,7 +71,7 @@ func TestDeniedOnePath(t *testing.T) {
 }
 
 func TestRetry5xxThenSuccess(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	s := newStore(t)
 	c := dial(t, srv)
 	set(t, s, "a", "value", "1")
@@ -88,7 +89,7 @@ func TestRetry5xxThenSuccess(t *testing.T) {
 }
 
 func TestTimeouts(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	s := newStore(t)
 	set(t, s, "a", "value", "1")
 	o := fastOpts(srv.RootToken())
@@ -115,7 +116,7 @@ func TestTimeouts(t *testing.T) {
 }
 
 func TestRedirectToAnotherHostRefused(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	other := kvtest.Serve(t, kvtest.Options{RootToken: srv.RootToken()})
 	s := newStore(t)
 	c := dial(t, srv)
@@ -131,7 +132,7 @@ func TestRedirectToAnotherHostRefused(t *testing.T) {
 }
 
 func TestGarbageJSON(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	s := newStore(t)
 	c := dial(t, srv)
 	srv.Faults().GarbageNext(1)
@@ -142,9 +143,14 @@ func TestGarbageJSON(t *testing.T) {
 }
 
 func TestMountKinds(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	srv := kvtest.Serve(t, kvtest.Options{Mounts: []kvtest.Mount{{Path: "secret"}, {Path: "old", Kind: kvtest.KVv1}, {Path: "transit", Kind: kvtest.Other}}})
-	for mount, want := range map[string]string{"old": "KV version 1", "transit": "transit engine", "nope": "not found"} {
+	srv := serve(t)
+	kv1 := srv.mount(t, "kv1", map[string]any{"type": "kv", "options": map[string]any{"version": "1"}})
+	transit := srv.mount(t, "transit", map[string]any{"type": "transit"})
+	nested := srv.mount(t, "kv2", map[string]any{"type": "kv-v2"})
+	for mount, want := range map[string]string{
+		kv1: "KV version 1", transit: "transit engine", "ward-test-no-such-mount": "not found",
+		nested + "/team": fmt.Sprintf("the KV mount is %q", nested),
+	} {
 		r := testRemote(srv)
 		r.Mount = mount
 		_, err := Dial(tctx(t), r, fastOpts(srv.RootToken()))
@@ -152,10 +158,20 @@ func TestMountKinds(t *testing.T) {
 			t.Errorf("%s: %v", mount, err)
 		}
 	}
+	// A token whose policies grant nothing under the mount cannot tell it
+	// from a missing one.
+	other := srv.token(t, `path "`+kv1+`/*" { capabilities = ["read"] }`, nil)
+	if _, err := Dial(tctx(t), testRemote(srv), fastOpts(other)); !errors.Is(err, ErrNotKVv2) || !strings.Contains(err.Error(), "not found, or the token may not use it") {
+		t.Errorf("no access: %v", err)
+	}
 }
 
-func TestTokenExpiredAndRenewed(t *testing.T) {
-	srv := serve(t)
+// TestTokenExpiryOnTheClock moves the double's clock: a token that ran
+// out, one renewed because it is close to expiry, and one that expires in
+// the middle of a sync. TestTokenRevokedAndRenewed does the same against
+// either server without a clock.
+func TestTokenExpiryOnTheClock(t *testing.T) {
+	srv := serveDouble(t, kvtest.Options{})
 	short := srv.AddToken(kvtest.Token{TTL: time.Minute})
 	srv.Advance(2 * time.Minute)
 	_, err := Dial(tctx(t), testRemote(srv), fastOpts(short))
@@ -185,8 +201,55 @@ func TestTokenExpiredAndRenewed(t *testing.T) {
 	}
 }
 
-func TestServerStopsMidSync(t *testing.T) {
+// TestTokenRevokedAndRenewed: a revoked token (the server answers as for
+// an expired one) gets "log in again", at connect time and in the middle
+// of a sync; a renewable token with less than RenewBelow left is renewed
+// once at connect time.
+func TestTokenRevokedAndRenewed(t *testing.T) {
 	srv := serve(t)
+	gone := srv.token(t, kvPolicy(), map[string]any{"ttl": "1h"})
+	srv.api(t, "POST", "auth/token/revoke", map[string]any{"token": gone})
+	_, err := Dial(tctx(t), testRemote(srv), fastOpts(gone))
+	if !errors.Is(err, ErrLoginAgain) || !strings.Contains(err.Error(), "log in again: ward remote login team") {
+		t.Fatalf("revoked: %v", err)
+	}
+
+	renewable := srv.token(t, kvPolicy(), map[string]any{"ttl": "10m", "renewable": true})
+	srv.ResetCounts()
+	o := fastOpts(renewable)
+	o.RenewBelow = time.Hour
+	c, err := Dial(tctx(t), testRemote(srv), o)
+	must(t, err)
+	if n := srv.Count("PUT auth/token/renew-self") + srv.Count("POST auth/token/renew-self"); n != 1 {
+		t.Fatalf("%d renewals, want 1", n)
+	}
+	ti, err := c.lookupSelf(tctx(t))
+	must(t, err)
+	if ti.Data.TTL < 9*60 {
+		t.Fatalf("ttl %d after renewal", ti.Data.TTL)
+	}
+	// Short of RenewBelow even after the renewal: renewing again would
+	// not help, so a sync does not renew on every request.
+	s := newStore(t)
+	set(t, s, "a", "value", "1")
+	syncOnce(t, c, s, ApplyOptions{})
+	if n := srv.Count("PUT auth/token/renew-self") + srv.Count("POST auth/token/renew-self"); n != 1 {
+		t.Fatalf("%d renewals during the sync, want still 1", n)
+	}
+
+	// Revoked in the middle of a sync: it stops with the same message.
+	mid := srv.token(t, kvPolicy(), map[string]any{"ttl": "1h"})
+	c, err = Dial(tctx(t), testRemote(srv), fastOpts(mid))
+	must(t, err)
+	srv.api(t, "POST", "auth/token/revoke", map[string]any{"token": mid})
+	set(t, s, "b", "value", "1")
+	if _, err := c.Plan(tctx(t), s, PlanOptions{}); !errors.Is(err, ErrLoginAgain) || !strings.Contains(err.Error(), "ward remote login team") {
+		t.Fatalf("revoked mid-sync: %v", err)
+	}
+}
+
+func TestServerStopsMidSync(t *testing.T) {
+	srv := serveDouble(t, kvtest.Options{})
 	s := newStore(t)
 	c := dial(t, srv)
 	for i := 0; i < 40; i++ {
@@ -219,7 +282,7 @@ func TestServerStopsMidSync(t *testing.T) {
 // connections, then syncs again: everything converges, with one version
 // per key on both sides.
 func TestResume(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	s := newStore(t)
 	c := dial(t, srv)
 	const n = 60
@@ -266,10 +329,10 @@ func TestResume(t *testing.T) {
 }
 
 func TestCanaryNeverLeaks(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	srv := kvtest.Serve(t, kvtest.Options{Tokens: []kvtest.Token{{ID: "limited", Deny: []string{"secret/data/team/payments/denied"}}}})
+	srv := serve(t)
 	s := newStore(t)
-	c, err := Dial(tctx(t), testRemote(srv), fastOpts("limited"))
+	limited := srv.token(t, kvPolicy(`path "secret/data/`+srv.prefix+`/denied" { capabilities = ["deny"] }`), nil)
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts(limited))
 	must(t, err)
 	set(t, s, "db", "password", canary)
 	set(t, s, "denied", "password", canary)
@@ -281,15 +344,13 @@ func TestCanaryNeverLeaks(t *testing.T) {
 	p2 := plan(t, c, s)
 	diff, err := c.Diff(tctx(t), s, p2.Items[0])
 	must(t, err)
-	srv.Faults().GarbageNext(1)
-	_, gerr := c.Plan(tctx(t), s, PlanOptions{})
 	es, _ := s.Audit(tctx(t), store.AuditFilter{})
 	var out strings.Builder
 	for _, v := range []any{p, sum, p2, es} {
 		b, _ := json.Marshal(v)
 		out.Write(b)
 	}
-	fmt.Fprintf(&out, "%v %+v %#v %v %v", sum, sum, diff, gerr, sum.Failures)
+	fmt.Fprintf(&out, "%v %+v %#v %v", sum, sum, diff, sum.Failures)
 	if len(sum.Failures) == 0 {
 		t.Fatal("expected a failure to check")
 	}
@@ -300,4 +361,19 @@ func TestCanaryNeverLeaks(t *testing.T) {
 		t.Fatal("diff lost the value")
 	}
 	_ = wcrypto.Redacted
+}
+
+// TestCanaryGarbage: an answer that is not JSON, with a value in the
+// store, names server and path and nothing else.
+func TestCanaryGarbage(t *testing.T) {
+	srv := serveDouble(t, kvtest.Options{})
+	s := newStore(t)
+	c := dial(t, srv)
+	set(t, s, "db", "password", canary)
+	srv.seed(t, "db", map[string]any{"password": canary + "-remote"}, nil)
+	srv.Faults().GarbageNext(1)
+	_, err := c.Plan(tctx(t), s, PlanOptions{})
+	if err == nil || strings.Contains(fmt.Sprintf("%v %+v", err, err), canary) {
+		t.Fatalf("err %v", err)
+	}
 }

@@ -2,14 +2,13 @@ package sync
 
 import (
 	"context"
-	"fmt"
+	"crypto/rand"
 	"path/filepath"
 	"testing"
 	"time"
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
-	"github.com/opsward/ward/sync/kvtest"
 )
 
 const canary = "CANARY-not-a-real-secret-sync"
@@ -36,8 +35,14 @@ func newStoreIn(t testing.TB, dir string) *store.Store {
 	return s
 }
 
-func testRemote(srv *kvtest.Server) Remote {
-	return Remote{Name: "team", Addr: srv.URL(), Mount: "secret", Prefix: "team/payments"}
+func testRemote(srv *testServer) Remote {
+	return Remote{Name: "team", Addr: srv.URL(), Mount: "secret", Prefix: srv.prefix}
+}
+
+func randBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
 }
 
 func fastOpts(token string) ConnectOptions {
@@ -45,7 +50,7 @@ func fastOpts(token string) ConnectOptions {
 		MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
 }
 
-func dial(t testing.TB, srv *kvtest.Server) *Client {
+func dial(t testing.TB, srv *testServer) *Client {
 	t.Helper()
 	c, err := Dial(tctx(t), testRemote(srv), fastOpts(srv.RootToken()))
 	if err != nil {
@@ -111,10 +116,10 @@ func actions(p *Plan) map[string]Action {
 	return out
 }
 
-// remoteData reads a key with the server's root token.
+// readRemote reads a key's current version.
 func readRemote(t testing.TB, c *Client, path string) *remoteData {
 	t.Helper()
-	d, err := c.readData(tctx(t), "team/payments/"+path, 0)
+	d, err := c.readData(tctx(t), c.Remote.remotePath(path), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,27 +128,25 @@ func readRemote(t testing.TB, c *Client, path string) *remoteData {
 
 func remoteMetaOf(t testing.TB, c *Client, path string) *remoteMeta {
 	t.Helper()
-	m, err := c.readMeta(tctx(t), "team/payments/"+path, true)
+	m, err := c.readMeta(tctx(t), c.Remote.remotePath(path), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func seed(t testing.TB, srv *kvtest.Server, path string, custom map[string]string, kv ...string) int {
+// seed writes path on the server as another tool would (see
+// testServer.seed), with string fields.
+func seed(t testing.TB, srv *testServer, path string, custom map[string]string, kv ...string) int {
 	t.Helper()
 	data := map[string]any{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		data[kv[i]] = kv[i+1]
 	}
-	n, err := srv.Seed("team/payments/"+path, data, custom)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return srv.seed(t, path, data, custom)
 }
 
-func wantNoop(t testing.TB, c *Client, s *store.Store, srv *kvtest.Server, n int) {
+func wantNoop(t testing.TB, c *Client, s *store.Store, srv *testServer, n int) {
 	t.Helper()
 	srv.ResetCounts()
 	p := plan(t, c, s)
@@ -173,12 +176,4 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-var _ = fmt.Sprint
-
-func serve(t testing.TB) *kvtest.Server {
-	t.Helper()
-	t.Setenv("HOME", t.TempDir())
-	return kvtest.Serve(t, kvtest.Options{})
 }

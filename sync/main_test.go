@@ -9,7 +9,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if synced.s != nil {
-		synced.srv.Close()
+		synced.close()
 		os.RemoveAll(filepath.Dir(synced.s.File))
 	}
 	os.Exit(code)

@@ -26,9 +26,9 @@ func (m memTokens) Set(a string, v wcrypto.Secret) error { m[a] = v; return nil 
 func (m memTokens) Delete(a string) error                { delete(m, a); return nil }
 
 func TestRemotesAndLogin(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
 	t.Setenv("VAULT_TOKEN", "")
-	srv := kvtest.Serve(t, kvtest.Options{AppRoles: []kvtest.AppRole{{Name: "ci", RoleID: "role-1", SecretID: "sid-fake", Token: kvtest.Token{TTL: time.Hour}}}})
+	srv := serve(t)
+	approle, roleID, secretID := srv.approle(t, kvPolicy())
 	ctx := tctx(t)
 	s := newStore(t)
 	r := testRemote(srv)
@@ -37,11 +37,11 @@ func TestRemotesAndLogin(t *testing.T) {
 		t.Fatalf("twice: %v", err)
 	}
 	ar := testRemote(srv)
-	ar.Name, ar.AuthMethod, ar.RoleID = "ci", AuthAppRole, "role-1"
+	ar.Name, ar.AuthMethod, ar.RoleID, ar.AuthMount = "ci", AuthAppRole, roleID, approle
 	must(t, AddRemote(ctx, s, ar))
 	rs, err := ListRemotes(ctx, s)
 	must(t, err)
-	if len(rs) != 2 || rs[0].Name != "ci" || rs[1].Prefix != "team/payments" {
+	if len(rs) != 2 || rs[0].Name != "ci" || rs[1].Prefix != srv.prefix {
 		t.Fatalf("%+v", rs)
 	}
 
@@ -64,7 +64,7 @@ func TestRemotesAndLogin(t *testing.T) {
 	if _, err := Login(ctx, s, "ci", LoginInput{SecretID: wcrypto.NewSecret("nope")}, toks, o); !errors.Is(err, ErrLoginAgain) {
 		t.Fatalf("bad secret id: %v", err)
 	}
-	res, err := Login(ctx, s, "ci", LoginInput{SecretID: wcrypto.NewSecret("sid-fake")}, toks, o)
+	res, err := Login(ctx, s, "ci", LoginInput{SecretID: wcrypto.NewSecret(secretID)}, toks, o)
 	must(t, err)
 	if res.TTL < 50*time.Minute || !res.Renewable {
 		t.Fatalf("%+v", res)
@@ -124,9 +124,10 @@ func TestAgentAddrIgnored(t *testing.T) {
 }
 
 // TestTLSFromEnv: the VAULT_* TLS variables work the way the vault CLI
-// reads them, and a bad one is a clear error, not a silent default.
+// reads them, and a bad one is a clear error, not a silent default. The
+// double serves TLS in process.
 func TestTLSFromEnv(t *testing.T) {
-	srv := serve(t)
+	srv := serveDouble(t, kvtest.Options{})
 	ts := httptest.NewTLSServer(srv)
 	t.Cleanup(ts.Close)
 	ca := filepath.Join(t.TempDir(), "ca.pem")

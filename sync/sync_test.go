@@ -2,10 +2,13 @@ package sync
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/opsward/ward/store"
+	"github.com/opsward/ward/sync/kvtest"
 )
 
 func TestFirstSyncPushThenNoop(t *testing.T) {
@@ -56,13 +59,10 @@ func TestPullForeignSecrets(t *testing.T) {
 	c := dial(t, srv)
 	seed(t, srv, "ci/token", nil, "value", "tok-fake")
 	seed(t, srv, "db", map[string]string{"team-owner": "alice"}, "user", "u", "pass", "p-fake")
-	if _, err := srv.Seed("team/payments/nums", map[string]any{"port": 5432, "on": true}, nil); err != nil {
-		t.Fatal(err)
-	}
+	srv.seed(t, "nums", map[string]any{"port": 5432, "on": true}, nil)
 	seed(t, srv, "bad name", nil, "value", "x") // not a path the store allows
-	seed(t, srv, "../outside", nil, "value", "x")
 	_, sum := syncOnce(t, c, s, ApplyOptions{})
-	if sum.Pulled != 3 || len(sum.Failures) != 0 || len(sum.Skipped) != 2 {
+	if sum.Pulled != 3 || len(sum.Failures) != 0 || len(sum.Skipped) != 1 {
 		t.Fatalf("summary %+v skipped %v", sum, sum.Skipped)
 	}
 	sc, f := get(t, s, "db")
@@ -171,7 +171,7 @@ func TestRemoteDeletedLocalChangedIsConflict(t *testing.T) {
 	c := dial(t, srv)
 	set(t, s, "db", "password", "v1")
 	syncOnce(t, c, s, ApplyOptions{})
-	must(t, c.deleteVersion(ctx, "team/payments/db", 1))
+	must(t, c.deleteVersion(ctx, c.Remote.remotePath("db"), 1))
 	set(t, s, "db", "password", "v2")
 	p, sum := syncOnce(t, c, s, ApplyOptions{})
 	if actions(p)["db"] != ActionConflict || len(sum.Conflicts) != 1 {
@@ -217,7 +217,7 @@ func TestDeletes(t *testing.T) {
 	}
 
 	// Deleted on the server, unchanged locally: retired here.
-	must(t, c.deleteVersion(ctx, "team/payments/c", 1))
+	must(t, c.deleteVersion(ctx, c.Remote.remotePath("c"), 1))
 	p, sum = syncOnce(t, c, s, ApplyOptions{})
 	if actions(p)["c"] != ActionDeleteLocal || sum.Deleted != 1 {
 		t.Fatalf("%v %+v", actions(p), sum)
@@ -273,4 +273,70 @@ func TestApplyIsIdempotent(t *testing.T) {
 	}
 	wantNoop(t, c, s, srv, 1)
 	_ = context.Background
+}
+
+// TestApplyStop: closing ApplyOptions.Stop lets the writes under way
+// finish, starts no more, and the next sync does the rest.
+func TestApplyStop(t *testing.T) {
+	srv := serveDouble(t, kvtest.Options{})
+	o := fastOpts(srv.RootToken())
+	o.Workers = 2
+	c, err := Dial(tctx(t), testRemote(srv), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(t)
+	for i := range 20 {
+		set(t, s, fmt.Sprintf("app/s%02d", i), "value", "fake-stop-value")
+	}
+	p := plan(t, c, s)
+	release := make(chan struct{})
+	arrivals := srv.Faults().Delay(release)
+	stop := make(chan struct{})
+	type result struct {
+		sum *Summary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sum, err := c.Apply(tctx(t), s, p, ApplyOptions{Stop: stop})
+		done <- result{sum, err}
+	}()
+	<-arrivals // a write is under way, held by the server
+	close(stop)
+	close(release)
+	r := <-done
+	if !errors.Is(r.err, ErrStopped) {
+		t.Fatalf("apply: %v", r.err)
+	}
+	if len(r.sum.Failures) != 0 || r.sum.Pushed == 0 || r.sum.NotAttempted == 0 || r.sum.Pushed+r.sum.NotAttempted != 20 {
+		t.Fatalf("summary: pushed %d, not attempted %d, failures %v", r.sum.Pushed, r.sum.NotAttempted, r.sum.Failures)
+	}
+	srv.Faults().Delay(nil)
+	if sum := apply(t, c, s, plan(t, c, s), ApplyOptions{}); sum.Pushed != r.sum.NotAttempted {
+		t.Fatalf("second sync pushed %d, want %d", sum.Pushed, r.sum.NotAttempted)
+	}
+	if p := plan(t, c, s); len(p.Items) != 0 || p.Noop != 20 {
+		t.Fatalf("third plan: %d items, %d in sync", len(p.Items), p.Noop)
+	}
+}
+
+// TestDotSegmentKeysSkipped: keys with "." or ".." segments, which a real
+// server cannot be given over HTTP (http.ServeMux redirects such paths to
+// their clean form) but a server's listing could still name, are seeded
+// straight into the double and skipped by name.
+func TestDotSegmentKeysSkipped(t *testing.T) {
+	srv := serveDouble(t, kvtest.Options{})
+	s := newStore(t)
+	c := dial(t, srv)
+	for _, k := range []string{"team/payments/../outside", "team/payments/a/./b"} {
+		if _, err := srv.Seed(k, map[string]any{"value": "x"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed(t, srv, "ok", nil, "value", "x")
+	_, sum := syncOnce(t, c, s, ApplyOptions{})
+	if sum.Pulled != 1 || len(sum.Skipped) != 2 {
+		t.Fatalf("summary %+v skipped %v", sum, sum.Skipped)
+	}
 }
