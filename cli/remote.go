@@ -296,7 +296,10 @@ func runRemoteLogin(ctx context.Context, f *Factory, name string) error {
 		}{name, int64(res.TTL / time.Second), res.Renewable})
 	}
 	life := "does not expire"
-	if res.TTL > 0 {
+	switch {
+	case res.TTLUnknown:
+		life = "expiry unknown: the token may not look itself up"
+	case res.TTL > 0:
 		ttl := res.TTL.Round(time.Second)
 		if ttl >= time.Minute {
 			ttl = ttl.Round(time.Minute) // "1h0m0s", not a second off from the server's clock

@@ -89,7 +89,6 @@ type Client struct {
 	mu          stdsync.Mutex
 	fatal       error // once set, every request fails with it
 	authChecked time.Time
-	denied      time.Time // last token check after a 403
 	expire      time.Time // token expiry; zero: never or unknown
 	renewable   bool
 	renewing    bool
@@ -285,7 +284,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		c.mu.Lock()
 		c.consecutive = 0
 		c.mu.Unlock()
-		if r.status == 403 && method != "" && !strings.HasPrefix(path, "auth/") {
+		if r.status == 403 && method != "" && !strings.HasPrefix(path, "auth/") && !policyRefusal(r) {
 			if err := c.checkAuth(ctx); err != nil {
 				return nil, err
 			}
@@ -352,14 +351,37 @@ type tokenInfo struct {
 	} `json:"data"`
 }
 
-// lookupSelf asks the server about the token: (nil, nil) for a token that
-// is good, a *LoginError when it is refused.
+// errLookupDenied means the token is good but its policies do not allow
+// auth/token/lookup-self (a token without the "default" policy): its
+// expiry cannot be known.
+var errLookupDenied = errors.New("the token may not look itself up")
+
+// policyRefusal tells the server's two kinds of 403 apart: a token it
+// does not know (expired, revoked, never issued) gets the bare
+// "permission denied" (Vault 1.17+ also "invalid token"), a request a
+// valid token's policies refuse gets that text wrapped as a go-multierror
+// list, "1 error occurred:\n\t* permission denied\n\n" (checked against
+// Vault 1.15.6; kvtest answers the same).
+func policyRefusal(r *reply) bool {
+	for _, e := range r.errs {
+		if strings.Contains(e, "* permission denied") {
+			return true
+		}
+	}
+	return false
+}
+
+// lookupSelf asks the server about the token: its TTL for a token that is
+// good, a *LoginError when the token is refused, errLookupDenied when the
+// token is good but may not look itself up.
 func (c *Client) lookupSelf(ctx context.Context) (*tokenInfo, error) {
 	r, err := c.attempt(ctx, "GET", "auth/token/lookup-self", nil, nil)
 	if err != nil {
 		return nil, c.remoteErr("look up token", "auth/token/lookup-self", nil, classifyTransport(err))
 	}
 	switch {
+	case r.status == 403 && policyRefusal(r):
+		return nil, errLookupDenied
 	case r.status == 403 || r.status == 401:
 		return nil, &LoginError{Remote: c.Remote.Name, Reason: "the server refused the token (expired, revoked or unknown)"}
 	case r.status != 200:
@@ -399,6 +421,10 @@ func (c *Client) checkToken(ctx context.Context) error {
 			break
 		}
 	}
+	if errors.Is(err, errLookupDenied) {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: the token's policies do not allow auth/token/lookup-self (no \"default\" policy?): ward cannot see when it expires and will not renew it", c.Remote.Name))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -436,11 +462,12 @@ func (c *Client) maybeRenew(ctx context.Context) error {
 		return nil // the request that follows reports the network
 	}
 	switch {
-	case r.status == 403:
+	case r.status == 403 && !policyRefusal(r):
 		return c.setFatal(&LoginError{Remote: c.Remote.Name, Reason: "the token expired or was revoked"})
 	case r.status != 200:
-		// Not renewable after all (max TTL reached): carry on until it
-		// runs out, then the operator logs in again.
+		// Not renewable after all (max TTL reached, or a policy without
+		// renew-self): carry on until it runs out, then the operator
+		// logs in again.
 		c.mu.Lock()
 		c.renewable = false
 		c.mu.Unlock()
@@ -471,21 +498,13 @@ func (c *Client) setFatal(err error) error {
 	return c.fatal
 }
 
-// checkAuth tells a path refused by policy from a token refused as a
-// whole: after a 403 it looks the token up (at most once a second). A
-// token that is gone stops the client with a LoginError.
+// checkAuth tells a dead token from a path refused by policy, after a
+// 403 that does not say which (see policyRefusal): it looks the token up.
+// A token that is gone stops the client with a LoginError.
 func (c *Client) checkAuth(ctx context.Context) error {
-	c.mu.Lock()
-	if c.fatal != nil {
-		defer c.mu.Unlock()
-		return c.fatal
+	if f := c.Fatal(); f != nil {
+		return f
 	}
-	if !c.denied.IsZero() && time.Since(c.denied) < time.Second {
-		c.mu.Unlock()
-		return nil
-	}
-	c.denied = time.Now()
-	c.mu.Unlock()
 	_, err := c.lookupSelf(ctx)
 	var le *LoginError
 	if errors.As(err, &le) {

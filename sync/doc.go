@@ -26,9 +26,14 @@
 // (sys/internal/ui/mounts/<mount>): a KV v1 mount, a non-KV engine, a
 // missing mount and a mount given one level too deep each get their own
 // message (MountError, ErrNotKVv2). A token refused as a whole gives a
-// LoginError, "log in again: ward remote login NAME", and stops the sync:
-// after any 403 the client looks the token up to tell an expired token
-// from a path the policy denies (ErrDenied, a failure of that path only).
+// LoginError, "log in again: ward remote login NAME", and stops the sync.
+// The server words the two kinds of 403 differently: a token it does not
+// know (expired, revoked) gets the bare "permission denied", a policy's
+// refusal the same text wrapped as a go-multierror list. A wrapped 403 is
+// that path's failure (ErrDenied); after any other 403 the client looks
+// the token up to tell. A token without the "default" policy may not look
+// itself up: it is used, with a warning that its expiry is unknown and it
+// will not be renewed.
 //
 // # Mapping
 //

@@ -377,3 +377,40 @@ func TestCanaryGarbage(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestTokenWithoutDefaultPolicy: a token whose policies do not include
+// "default" may not look itself up (403, as a policy refuses). That is not
+// a dead token: ward connects, warns that it cannot see the expiry, syncs,
+// and still reports a denied path as that path's failure; once the token
+// is revoked, the answer is the bare "permission denied" and ward says to
+// log in again.
+func TestTokenWithoutDefaultPolicy(t *testing.T) {
+	srv := serve(t)
+	tok := srv.token(t, kvPolicy(`path "secret/data/`+srv.prefix+`/c" { capabilities = ["deny"] }`),
+		map[string]any{"no_default_policy": true, "ttl": "1h"})
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts(tok))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	if w := strings.Join(c.Warnings, "\n"); !strings.Contains(w, "auth/token/lookup-self") {
+		t.Fatalf("warnings %q", w)
+	}
+	s := newStore(t)
+	set(t, s, "a", "value", "1")
+	set(t, s, "c", "value", "1")
+	sum, err := c.Apply(tctx(t), s, plan(t, c, s), ApplyOptions{})
+	if err != nil || sum.Pushed != 1 || len(sum.Failures) != 1 || !errors.Is(sum.Failures[0], ErrDenied) {
+		t.Fatalf("apply: %v %+v %v", err, sum, sum.Failures)
+	}
+	// ward remote login takes it, and says the expiry is unknown.
+	must(t, AddRemote(tctx(t), s, testRemote(srv)))
+	res, err := Login(tctx(t), s, "team", LoginInput{Token: wcrypto.NewSecret(tok)}, memTokens{}, fastOpts(""))
+	if err != nil || !res.TTLUnknown || res.TTL != 0 {
+		t.Fatalf("login: %v %+v", err, res)
+	}
+	srv.api(t, "POST", "auth/token/revoke", map[string]any{"token": tok})
+	set(t, s, "d", "value", "1")
+	if _, err := c.Plan(tctx(t), s, PlanOptions{}); !errors.Is(err, ErrLoginAgain) {
+		t.Fatalf("revoked: %v", err)
+	}
+}

@@ -18,9 +18,12 @@ type LoginInput struct {
 
 // LoginResult describes the token now stored; never the token itself.
 type LoginResult struct {
-	TTL       time.Duration // 0: no expiry
+	TTL       time.Duration // 0: no expiry (or unknown, see TTLUnknown)
 	Renewable bool
-	Warnings  []string
+	// TTLUnknown: the token's policies do not let it look itself up, so
+	// its TTL is not known (a warning says so).
+	TTLUnknown bool
+	Warnings   []string
 }
 
 // Login checks credentials against the server and keeps the resulting
@@ -51,8 +54,12 @@ func Login(ctx context.Context, s *store.Store, name string, in LoginInput, toke
 		return nil, err
 	}
 	ti, err := c.lookupSelf(ctx)
-	if err != nil {
+	unknown := errors.Is(err, errLookupDenied)
+	if err != nil && !unknown {
 		return nil, err
+	}
+	if unknown {
+		ti = &tokenInfo{}
 	}
 	if err := tokens.Set(TokenAccount(s.ID(), name), tok); err != nil {
 		return nil, fmt.Errorf("remote %s: keep the token: %w", name, err)
@@ -60,7 +67,7 @@ func Login(ctx context.Context, s *store.Store, name string, in LoginInput, toke
 	if err := s.Record(ctx, store.Entry{Action: "remote-login", Detail: fmt.Sprintf("%s: %s", name, r.AuthMethod)}); err != nil {
 		return nil, err
 	}
-	return &LoginResult{TTL: time.Duration(ti.Data.TTL) * time.Second, Renewable: ti.Data.Renewable, Warnings: c.Warnings}, nil
+	return &LoginResult{TTL: time.Duration(ti.Data.TTL) * time.Second, Renewable: ti.Data.Renewable, TTLUnknown: unknown, Warnings: c.Warnings}, nil
 }
 
 func approleLogin(ctx context.Context, r Remote, secretID wcrypto.Secret, o ConnectOptions) (wcrypto.Secret, error) {
