@@ -47,8 +47,12 @@ type ConnectOptions struct {
 	// (exponential with full jitter); 0 means 200 ms and 5 s.
 	MinBackoff, MaxBackoff time.Duration
 	// RenewBelow renews a renewable token when less than this is left of
-	// its TTL; 0 means 10 minutes.
+	// its TTL, and less than half its lease; 0 means 10 minutes.
 	RenewBelow time.Duration
+
+	// now is the clock token expiry is judged by; nil: time.Now. Tests
+	// share the double's clock through it.
+	now func() time.Time
 }
 
 func (o *ConnectOptions) defaults() {
@@ -70,6 +74,9 @@ func (o *ConnectOptions) defaults() {
 	if o.RenewBelow <= 0 {
 		o.RenewBelow = 10 * time.Minute
 	}
+	if o.now == nil {
+		o.now = time.Now
+	}
 }
 
 // Client talks to one remote's KV v2 mount. It is safe for concurrent use.
@@ -89,7 +96,8 @@ type Client struct {
 	mu          stdsync.Mutex
 	fatal       error // once set, every request fails with it
 	authChecked time.Time
-	expire      time.Time // token expiry; zero: never or unknown
+	expire      time.Time     // token expiry; zero: never or unknown
+	lease       time.Duration // what a renewal grants (the creation TTL, then the last lease)
 	renewable   bool
 	renewing    bool
 	consecutive int // transport failures in a row, across requests
@@ -429,11 +437,13 @@ func (c *Client) checkToken(ctx context.Context) error {
 		return err
 	}
 	c.mu.Lock()
+	now := c.opts.now()
 	c.renewable = ti.Data.Renewable
 	if ti.Data.TTL > 0 {
-		c.expire = time.Now().Add(time.Duration(ti.Data.TTL) * time.Second)
+		c.expire = now.Add(time.Duration(ti.Data.TTL) * time.Second)
+		c.lease = time.Duration(max(ti.Data.CreationTTL, ti.Data.TTL)) * time.Second
 	}
-	c.authChecked = time.Now()
+	c.authChecked = now
 	c.mu.Unlock()
 	if ti.Data.TTL > 0 && !ti.Data.Renewable && time.Duration(ti.Data.TTL)*time.Second < c.opts.RenewBelow {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("remote %s: the token expires in %s and cannot be renewed; log in again soon: ward remote login %s",
@@ -442,11 +452,15 @@ func (c *Client) checkToken(ctx context.Context) error {
 	return c.maybeRenew(ctx)
 }
 
-// maybeRenew renews the token once when it is renewable and has less than
-// RenewBelow left. Concurrent callers do not wait for it.
+// maybeRenew renews a renewable token when less than RenewBelow, and less
+// than half its lease, is left: a short-lived token stays alive through a
+// long sync without a renewal per request. A renewal that no longer
+// extends the token (its max TTL reached) is the last one. Concurrent
+// callers do not wait for it.
 func (c *Client) maybeRenew(ctx context.Context) error {
 	c.mu.Lock()
-	if !c.renewable || c.expire.IsZero() || c.renewing || time.Until(c.expire) >= c.opts.RenewBelow {
+	left := c.expire.Sub(c.opts.now())
+	if !c.renewable || c.expire.IsZero() || c.renewing || left >= min(c.opts.RenewBelow, c.lease/2) {
 		c.mu.Unlock()
 		return nil
 	}
@@ -465,9 +479,8 @@ func (c *Client) maybeRenew(ctx context.Context) error {
 	case r.status == 403 && !policyRefusal(r):
 		return c.setFatal(&LoginError{Remote: c.Remote.Name, Reason: "the token expired or was revoked"})
 	case r.status != 200:
-		// Not renewable after all (max TTL reached, or a policy without
-		// renew-self): carry on until it runs out, then the operator
-		// logs in again.
+		// Not renewable after all (a policy without renew-self): carry
+		// on until it runs out, then the operator logs in again.
 		c.mu.Lock()
 		c.renewable = false
 		c.mu.Unlock()
@@ -482,9 +495,12 @@ func (c *Client) maybeRenew(ctx context.Context) error {
 	if err := r.decode(c, "renew token", "auth/token/renew-self", &out); err != nil {
 		return nil
 	}
+	lease := time.Duration(out.Auth.LeaseDuration) * time.Second
 	c.mu.Lock()
-	c.expire = time.Now().Add(time.Duration(out.Auth.LeaseDuration) * time.Second)
-	c.renewable = out.Auth.Renewable && time.Duration(out.Auth.LeaseDuration)*time.Second >= c.opts.RenewBelow
+	expire := c.opts.now().Add(lease)
+	// Capped by the max TTL: later renewals cannot extend it either.
+	c.renewable = out.Auth.Renewable && expire.Sub(c.expire) > time.Second
+	c.expire, c.lease = expire, lease
 	c.mu.Unlock()
 	return nil
 }

@@ -21,8 +21,10 @@
 // bases belong to one namespace.
 //
 // Connect looks the token up (auth/token/lookup-self), renews it when it
-// is renewable and has less than ConnectOptions.RenewBelow left (and again
-// during a long sync), and checks the mount the way `vault kv` does
+// is renewable and has less than ConnectOptions.RenewBelow and less than
+// half its lease left (and again during a long sync, so a two-minute token
+// outlives a ten-minute sync, up to its max TTL), and checks the mount the
+// way `vault kv` does
 // (sys/internal/ui/mounts/<mount>): a KV v1 mount, a non-KV engine, a
 // missing mount and a mount given one level too deep each get their own
 // message (MountError, ErrNotKVv2). A token refused as a whole gives a

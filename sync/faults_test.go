@@ -201,10 +201,41 @@ func TestTokenExpiryOnTheClock(t *testing.T) {
 	}
 }
 
+// TestShortTokenKeptAlive: a renewable two-minute token (max TTL 10
+// minutes) stays alive through a sync longer than its TTL: ward renews it
+// whenever less than half its lease is left, until the max TTL caps it;
+// then it runs out and ward says to log in again. The client shares the
+// double's clock.
+func TestShortTokenKeptAlive(t *testing.T) {
+	srv := serveDouble(t, kvtest.Options{})
+	tok := srv.AddToken(kvtest.Token{TTL: 2 * time.Minute, MaxTTL: 10 * time.Minute, Renewable: true})
+	o := fastOpts(tok)
+	o.now = srv.Now
+	c, err := Dial(tctx(t), testRemote(srv), o)
+	must(t, err)
+	s := newStore(t)
+	renewals := func() int { return srv.Count("PUT auth/token/renew-self") }
+	for i := 0; i < 8; i++ { // 8 × 75 s = 10 min, past the max TTL
+		srv.Advance(75 * time.Second)
+		set(t, s, fmt.Sprintf("k%d", i), "value", "1")
+		_, err := c.Plan(tctx(t), s, PlanOptions{})
+		if i < 7 && err != nil {
+			t.Fatalf("step %d (%d renewals): %v", i, renewals(), err)
+		}
+		if i == 7 && !errors.Is(err, ErrLoginAgain) {
+			t.Fatalf("past the max TTL: %v", err)
+		}
+	}
+	// 2 min lease, renewed with under 1 min left, every 75 s, until capped.
+	if n := renewals(); n < 4 || n > 8 {
+		t.Fatalf("%d renewals", n)
+	}
+}
+
 // TestTokenRevokedAndRenewed: a revoked token (the server answers as for
 // an expired one) gets "log in again", at connect time and in the middle
-// of a sync; a renewable token with less than RenewBelow left is renewed
-// once at connect time.
+// of a sync; a renewable token close to expiry is renewed once at connect
+// time.
 func TestTokenRevokedAndRenewed(t *testing.T) {
 	srv := serve(t)
 	gone := srv.token(t, kvPolicy(), map[string]any{"ttl": "1h"})
@@ -214,22 +245,24 @@ func TestTokenRevokedAndRenewed(t *testing.T) {
 		t.Fatalf("revoked: %v", err)
 	}
 
-	renewable := srv.token(t, kvPolicy(), map[string]any{"ttl": "10m", "renewable": true})
+	// A one-hour token with a minute left (renewed by hand with a short
+	// increment): connecting renews it (for what the last renewal granted,
+	// as the server decides).
+	renewable := srv.token(t, kvPolicy(), map[string]any{"ttl": "1h", "renewable": true})
+	tc := &testServer{addr: srv.addr, root: renewable}
+	tc.api(t, "PUT", "auth/token/renew-self", map[string]any{"increment": "1m"})
 	srv.ResetCounts()
-	o := fastOpts(renewable)
-	o.RenewBelow = time.Hour
-	c, err := Dial(tctx(t), testRemote(srv), o)
+	c, err := Dial(tctx(t), testRemote(srv), fastOpts(renewable))
 	must(t, err)
 	if n := srv.Count("PUT auth/token/renew-self") + srv.Count("POST auth/token/renew-self"); n != 1 {
 		t.Fatalf("%d renewals, want 1", n)
 	}
 	ti, err := c.lookupSelf(tctx(t))
 	must(t, err)
-	if ti.Data.TTL < 9*60 {
+	if ti.Data.TTL < 50 {
 		t.Fatalf("ttl %d after renewal", ti.Data.TTL)
 	}
-	// Short of RenewBelow even after the renewal: renewing again would
-	// not help, so a sync does not renew on every request.
+	// Renewed: a sync does not renew on every request.
 	s := newStore(t)
 	set(t, s, "a", "value", "1")
 	syncOnce(t, c, s, ApplyOptions{})

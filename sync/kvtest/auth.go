@@ -24,6 +24,9 @@ type token struct {
 	acl         bool
 	deny        []string
 	ttl, maxTTL time.Duration // creation TTL, explicit max TTL
+	// lease is what the last renewal granted: a renewal without an
+	// increment grants it again (the creation TTL until then).
+	lease time.Duration
 	// roleMaxTTL caps renewals like maxTTL but is not explicit (an AppRole
 	// role's token_max_ttl): lookup-self reports explicit_max_ttl 0.
 	roleMaxTTL  time.Duration
@@ -204,7 +207,8 @@ func (s *Server) lookupSelf(w http.ResponseWriter, rq *request) {
 	respond(w, data, nil)
 }
 
-// renewSelf extends the token by increment (or its creation TTL), capped by
+// renewSelf extends the token by increment (or, without one, by what the
+// last renewal granted, at first the creation TTL), capped by
 // its max TTL (explicit, else the system's 768h) from creation, with the
 // real server's warning. A token without TTL (root) or not renewable
 // answers 400 "lease is not renewable".
@@ -224,6 +228,9 @@ func (s *Server) renewSelf(w http.ResponseWriter, rq *request) {
 	}
 	if inc <= 0 {
 		inc = t.ttl
+		if t.lease > 0 {
+			inc = t.lease
+		}
 	}
 	maxTTL := systemMaxTTL
 	for _, m := range []time.Duration{t.maxTTL, t.roleMaxTTL} {
@@ -238,7 +245,7 @@ func (s *Server) renewSelf(w http.ResponseWriter, rq *request) {
 		warnings = []string{fmt.Sprintf("TTL of %q exceeded the effective max_ttl of %q; TTL value is capped accordingly",
 			shortDuration(inc), shortDuration(maxTTL))}
 	}
-	t.expire, t.lastRenewal = exp, now
+	t.expire, t.lastRenewal, t.lease = exp, now, exp.Sub(now)
 	auth := s.authBlockLocked(t, now)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, &envelope{RequestID: newUUID(), Auth: auth, Warnings: warnings})

@@ -206,6 +206,13 @@ path "%[1]s/data/%[2]s/ro" { capabilities = ["read"] }`, mount, pre))
 		if d := raw(t, "GET", addr, tok, "auth/token/lookup-self", nil).data(t); d["last_renewal"] == nil || d["last_renewal_time"] == nil {
 			t.Fatalf("no last_renewal after a renewal: %v", d)
 		}
+		// A renewal without an increment grants what the last one did,
+		// not the creation TTL.
+		wantStatus(t, raw(t, "PUT", addr, tok, "auth/token/renew-self", map[string]any{"increment": "1m"}), 200)
+		r = raw(t, "PUT", addr, tok, "auth/token/renew-self", map[string]any{})
+		if l := r.json(t)["auth"].(map[string]any)["lease_duration"].(float64); l < 58 || l > 60 {
+			t.Fatalf("renewal after a 1m one: %s", r.body)
+		}
 		fixed := createToken(t, addr, root, map[string]any{"ttl": "1h", "renewable": false})
 		for _, tk := range []string{fixed, root} {
 			r := raw(t, "PUT", addr, tk, "auth/token/renew-self", map[string]any{})
