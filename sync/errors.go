@@ -81,18 +81,56 @@ func (e *RemoteError) Error() string {
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": status %d", e.Status)
 	}
-	if len(e.Errors) > 0 {
-		msg := strings.Join(e.Errors, "; ")
-		msg = strings.Join(strings.Fields(msg), " ")
-		if len(msg) > 200 {
-			msg = msg[:200] + "…"
-		}
+	msg := serverMessage(e.Errors)
+	if msg != "" {
 		fmt.Fprintf(&b, ": %s", msg)
 	}
-	if e.Err != nil {
+	if e.Err != nil && e.Err.Error() != msg {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
 	return b.String()
+}
+
+// serverMessage is the server's errors on one line, without the
+// go-multierror framing the real server wraps many of them in ("1 error
+// occurred:\n\t* permission denied\n\n" reads "permission denied"),
+// cut at 200 bytes.
+func serverMessage(errs []string) string {
+	var parts []string
+	for _, e := range errs {
+		if rest, ok := cutMultiErrHead(e); ok {
+			for _, line := range strings.Split(rest, "\n") {
+				if item, ok := strings.CutPrefix(strings.TrimSpace(line), "* "); ok {
+					parts = append(parts, item)
+				}
+			}
+			continue
+		}
+		parts = append(parts, e)
+	}
+	msg := strings.Join(strings.Fields(strings.Join(parts, "; ")), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
+}
+
+// cutMultiErrHead strips "N error(s) occurred:" (no regexp: the sync
+// package is linked into every ward command, and start-up time counts).
+func cutMultiErrHead(e string) (string, bool) {
+	i := 0
+	for i < len(e) && e[i] >= '0' && e[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return "", false
+	}
+	for _, head := range []string{" error occurred:", " errors occurred:"} {
+		if rest, ok := strings.CutPrefix(e[i:], head); ok {
+			return rest, true
+		}
+	}
+	return "", false
 }
 
 func (e *RemoteError) Unwrap() error { return e.Err }

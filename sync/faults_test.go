@@ -447,3 +447,25 @@ func TestTokenWithoutDefaultPolicy(t *testing.T) {
 		t.Fatalf("revoked: %v", err)
 	}
 }
+
+func TestServerMessage(t *testing.T) {
+	for _, tc := range []struct {
+		errs []string
+		want string
+	}{
+		{[]string{"1 error occurred:\n\t* permission denied\n\n"}, "permission denied"},
+		{[]string{"2 errors occurred:\n\t* a\n\t* b\n\n"}, "a; b"},
+		{[]string{"check-and-set parameter did not match the current version"}, "check-and-set parameter did not match the current version"},
+		{[]string{"invalid role or secret ID"}, "invalid role or secret ID"},
+		{nil, ""},
+	} {
+		if got := serverMessage(tc.errs); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.errs, got, tc.want)
+		}
+	}
+	e := &RemoteError{Remote: "v", Addr: "http://x", Op: "write", Path: "secret/data/a", Status: 403,
+		Errors: []string{"1 error occurred:\n\t* permission denied\n\n"}, Err: ErrDenied}
+	if got, want := e.Error(), "remote v (http://x): write secret/data/a: status 403: permission denied"; got != want {
+		t.Fatalf("%q, want %q", got, want)
+	}
+}

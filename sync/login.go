@@ -110,8 +110,8 @@ func approleLogin(ctx context.Context, r Remote, secretID wcrypto.Secret, o Conn
 }
 
 func joinErrs(es []string) string {
-	if len(es) == 0 {
-		return "no reason given"
+	if msg := serverMessage(es); msg != "" {
+		return msg
 	}
-	return fmt.Sprint(es)
+	return "no reason given"
 }

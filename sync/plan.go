@@ -138,7 +138,7 @@ func (c *Client) Plan(ctx context.Context, s *store.Store, o PlanOptions) (*Plan
 	o.Under = under
 	p := &planner{c: c, s: s, o: o, plan: &Plan{
 		Remote: c.Remote.Name, Addr: c.Remote.Addr, Mount: c.Remote.Mount, Prefix: c.Remote.Prefix,
-		Under: under, Created: s.Now(),
+		Under: under, Created: s.Now(), Items: []Item{},
 	}}
 	heads, err := s.List(ctx, under)
 	if err != nil {

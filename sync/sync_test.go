@@ -2,8 +2,10 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +51,10 @@ func TestFirstSyncPushThenNoop(t *testing.T) {
 	a := auditActions(t, s)
 	if a["sync"] != 1 || a["sync-read"] != 3 || a["sync-push"] != 3 { // a read and a write entry per push
 		t.Fatalf("audit %v", a)
+	}
+	// A plan with nothing to do still has a list of items, for jq.
+	if b, _ := json.Marshal(plan(t, c, s)); !strings.Contains(string(b), `"items":[]`) {
+		t.Fatalf("plan JSON %s", b)
 	}
 }
 
