@@ -63,8 +63,11 @@ func projectLocal(m store.Meta) (metaMap, []string) {
 	out := metaMap{}
 	var warns []string
 	put := func(k, v string) {
-		v, w := fitValue(v)
-		if w {
+		v, unprintable, cut := fitValue(v)
+		if unprintable {
+			warns = append(warns, fmt.Sprintf("metadata %s: characters KV does not allow (line breaks, controls) sent as spaces", k))
+		}
+		if cut {
 			warns = append(warns, fmt.Sprintf("metadata %s shortened to fit KV's %d-byte limit", k, maxCustomValueLen))
 		}
 		if v != "" {
@@ -101,9 +104,8 @@ func projectLocal(m store.Meta) (metaMap, []string) {
 }
 
 // fitValue makes v printable (other runes become spaces) and at most
-// maxCustomValueLen bytes, cut on a rune boundary.
-func fitValue(v string) (string, bool) {
-	changed := false
+// maxCustomValueLen bytes, cut on a rune boundary, and says which it did.
+func fitValue(v string) (out string, unprintable, cut bool) {
 	if strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		v = strings.Map(func(r rune) rune {
 			if unicode.IsPrint(r) {
@@ -111,18 +113,18 @@ func fitValue(v string) (string, bool) {
 			}
 			return ' '
 		}, v)
-		changed = true
+		unprintable = true
 	}
 	v = strings.TrimSpace(v)
 	if len(v) > maxCustomValueLen {
-		cut := maxCustomValueLen
-		for cut > 0 && !utf8.RuneStart(v[cut]) {
-			cut--
+		end := maxCustomValueLen
+		for end > 0 && !utf8.RuneStart(v[end]) {
+			end--
 		}
-		v = strings.TrimSpace(v[:cut])
-		changed = true
+		v = strings.TrimSpace(v[:end])
+		cut = true
 	}
-	return v, changed
+	return v, unprintable, cut
 }
 
 // encodeList joins items with commas, or writes a JSON array when an item
@@ -130,7 +132,7 @@ func fitValue(v string) (string, bool) {
 func encodeList(items []string) (string, int) {
 	var clean []string
 	for _, it := range items {
-		if it, _ := fitValue(it); it != "" {
+		if it, _, _ := fitValue(it); it != "" {
 			clean = append(clean, it)
 		}
 	}

@@ -346,3 +346,17 @@ func TestDotSegmentKeysSkipped(t *testing.T) {
 		t.Fatalf("summary %+v skipped %v", sum, sum.Skipped)
 	}
 }
+
+// TestMetadataFitWarnings: a value KV cannot hold as it is is sent
+// changed, with a warning that says how (a line break is not a length
+// problem).
+func TestMetadataFitWarnings(t *testing.T) {
+	_, w := projectLocal(store.Meta{Description: "line one\nline two"})
+	if len(w) != 1 || !strings.Contains(w[0], "sent as spaces") {
+		t.Fatalf("line break: %q", w)
+	}
+	m, w := projectLocal(store.Meta{Owner: strings.Repeat("o", 600)})
+	if len(w) != 1 || !strings.Contains(w[0], "shortened") || len(m[keyOwner]) != maxCustomValueLen {
+		t.Fatalf("long: %q %d", w, len(m[keyOwner]))
+	}
+}
