@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/vault/api"
 )
@@ -492,6 +493,59 @@ func runConformance(t *testing.T, addr, token, mount string) {
 		}
 		if h, err := c.Sys().HealthWithContext(ctx(t)); err != nil || !h.Initialized || h.Sealed {
 			t.Fatalf("health: %v %+v", err, h)
+		}
+	})
+
+	t.Run("MountConfig", func(t *testing.T) {
+		old := raw(t, "GET", addr, token, mount+"/config", nil).data(t)
+		t.Cleanup(func() {
+			raw(t, "POST", addr, token, mount+"/config", map[string]any{
+				"max_versions": old["max_versions"], "delete_version_after": old["delete_version_after"]})
+		})
+		// max_versions: the window is max(key, mount).
+		wantStatus(t, raw(t, "POST", addr, token, mount+"/config", map[string]any{"max_versions": 3}), 204)
+		for i := 0; i < 5; i++ {
+			kv.Put(ctx(t), p("mountmax"), map[string]any{"i": fmt.Sprint(i)})
+		}
+		md, err := kv.GetMetadata(ctx(t), p("mountmax"))
+		if err != nil || md.OldestVersion != 3 || len(md.Versions) != 3 {
+			t.Fatalf("mount max 3: %v oldest %d, %d versions", err, md.OldestVersion, len(md.Versions))
+		}
+		kv.PutMetadata(ctx(t), p("mountmax"), api.KVMetadataPutInput{MaxVersions: 1})
+		kv.Put(ctx(t), p("mountmax"), map[string]any{"i": "5"})
+		if md, _ = kv.GetMetadata(ctx(t), p("mountmax")); len(md.Versions) != 3 || md.OldestVersion != 4 {
+			t.Fatalf("key max 1 under mount max 3: oldest %d, %d versions", md.OldestVersion, len(md.Versions))
+		}
+		// delete_version_after: the shorter of key and mount; negative on
+		// the mount turns it off.
+		wantStatus(t, raw(t, "POST", addr, token, mount+"/config", map[string]any{"max_versions": 0, "delete_version_after": "1h"}), 204)
+		if d := raw(t, "GET", addr, token, mount+"/config", nil).data(t); d["delete_version_after"] != "1h0m0s" {
+			t.Fatalf("config %v", d)
+		}
+		after := func(name string) time.Duration {
+			s, err := kv.Put(ctx(t), p(name), map[string]any{"a": "1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.VersionMetadata.DeletionTime.IsZero() {
+				return 0
+			}
+			return s.VersionMetadata.DeletionTime.Sub(s.VersionMetadata.CreatedTime)
+		}
+		if d := after("dva"); d != time.Hour {
+			t.Fatalf("mount 1h: deletion after %v", d)
+		}
+		kv.PutMetadata(ctx(t), p("dva"), api.KVMetadataPutInput{DeleteVersionAfter: 10 * time.Minute})
+		if d := after("dva"); d != 10*time.Minute {
+			t.Fatalf("key 10m: deletion after %v", d)
+		}
+		// Not deleted yet: readable.
+		if g, err := kv.Get(ctx(t), p("dva")); err != nil || g.Data["a"] != "1" {
+			t.Fatalf("before deletion time: %v %+v", err, g)
+		}
+		wantStatus(t, raw(t, "POST", addr, token, mount+"/config", map[string]any{"delete_version_after": "-1s"}), 204)
+		if d := after("dva"); d != 0 {
+			t.Fatalf("disabled, yet deletion after %v", d)
 		}
 	})
 

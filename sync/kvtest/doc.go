@@ -234,7 +234,8 @@
 // # Ambiguities and simplifications
 //
 //   - max_versions: the documentation says a key's setting "can overwrite"
-//     the mount's; the source keeps max(key, mount). The source is followed.
+//     the mount's; the source keeps max(key, mount), and so does the real
+//     server (the conformance suite's MountConfig checks it).
 //   - The real engine walks maps in random order, so with several bad
 //     fields or custom_metadata violations its message order varies; here
 //     keys are sorted.
