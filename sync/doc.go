@@ -159,6 +159,17 @@
 // listed level by level and each key is judged as it arrives; only paths
 // with something to do are kept in the plan.
 //
+// # Tests
+//
+// The tests run against sync/kvtest, an in-process double of the Vault
+// API, and, when WARD_TEST_VAULT_ADDR and WARD_TEST_VAULT_TOKEN (a root
+// token) are set, against that real server instead (scripts/vault-dev
+// builds Vault v1.15.6 and starts one): server_test.go sets the server up
+// through the API either way (mounts, policies, tokens, AppRole) and
+// counts requests with a proxy, so "a no-op sync reads no value" is
+// checked on both. Tests of faults, of the server's clock and of TLS use
+// the double only (serveDouble).
+//
 // # Known limits
 //
 //   - Local change detection trusts the index's version and update time
