@@ -44,19 +44,26 @@ type auditHead struct {
 }
 
 func (s *Store) readAuditHead(tx *bolt.Tx) (auditHead, error) {
-	raw := tx.Bucket(bktHeader).Get(keyAuditHead)
-	if raw == nil {
-		return auditHead{}, nil
-	}
-	pt, err := s.unseal(raw, "audit head", "audit-head")
-	if err != nil {
-		return auditHead{}, err
-	}
 	var h auditHead
-	if err := json.Unmarshal(pt, &h); err != nil {
-		return auditHead{}, &CorruptError{File: s.File, Where: "audit head", Reason: "malformed"}
+	err := s.readSealedJSON(tx, keyAuditHead, "audit head", &h)
+	return h, err
+}
+
+// readSealedJSON opens the sealed JSON under header key k into v; a
+// missing key leaves v as it is.
+func (s *Store) readSealedJSON(tx *bolt.Tx, k []byte, where string, v any) error {
+	raw := tx.Bucket(bktHeader).Get(k)
+	if raw == nil {
+		return nil
 	}
-	return h, nil
+	pt, err := s.unseal(raw, where, string(k))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(pt, v); err != nil {
+		return &CorruptError{File: s.File, Where: where, Reason: "malformed"}
+	}
+	return nil
 }
 
 // appendAudit stamps e and appends it within tx, so the entry commits or

@@ -371,19 +371,9 @@ type tailMark struct {
 }
 
 func (s *Store) readTailMark(tx *bolt.Tx) (tailMark, error) {
-	raw := tx.Bucket(bktHeader).Get(keyAuditTail)
-	if raw == nil {
-		return tailMark{}, nil
-	}
-	pt, err := s.unseal(raw, "audit tail mark", "audit-tail")
-	if err != nil {
-		return tailMark{}, err
-	}
 	var m tailMark
-	if err := json.Unmarshal(pt, &m); err != nil {
-		return tailMark{}, &CorruptError{File: s.File, Where: "audit tail mark", Reason: "malformed"}
-	}
-	return m, nil
+	err := s.readSealedJSON(tx, keyAuditTail, "audit tail mark", &m)
+	return m, err
 }
 
 // pending returns the entries of frames not yet folded, by the mark.

@@ -181,17 +181,14 @@ func nilIfNil(m map[string]string) any {
 	return m
 }
 
-func (e *kv2) readData(w http.ResponseWriter, rq *request, key string) {
-	verParam := 0
-	if v, ok := dataSchema.get(rq.body, "version"); ok {
-		verParam = v.(int)
-	}
-	e.mu.RLock()
-	defer e.mu.RUnlock()
+// lookup finds version verParam of key (0: the current one), answering
+// 404 and returning a nil version when there is none. The caller holds
+// e.mu.
+func (e *kv2) lookup(w http.ResponseWriter, key string, verParam int) (*keyMeta, uint64, *version) {
 	meta := e.keys[key]
 	if meta == nil {
 		fail(w, http.StatusNotFound)
-		return
+		return nil, 0, nil
 	}
 	num := meta.current
 	if verParam > 0 {
@@ -200,6 +197,20 @@ func (e *kv2) readData(w http.ResponseWriter, rq *request, key string) {
 	v := meta.versions[num]
 	if v == nil {
 		fail(w, http.StatusNotFound)
+		return nil, 0, nil
+	}
+	return meta, num, v
+}
+
+func (e *kv2) readData(w http.ResponseWriter, rq *request, key string) {
+	verParam := 0
+	if v, ok := dataSchema.get(rq.body, "version"); ok {
+		verParam = v.(int)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	meta, num, v := e.lookup(w, key, verParam)
+	if v == nil {
 		return
 	}
 	body := map[string]any{"data": nil, "metadata": e.versionMeta(num, v, meta.custom)}

@@ -323,18 +323,8 @@ func (e *kv2) subkeys(w http.ResponseWriter, rq *request, key string) {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	meta := e.keys[key]
-	if meta == nil {
-		fail(w, http.StatusNotFound)
-		return
-	}
-	num := meta.current
-	if verParam > 0 {
-		num = uint64(verParam)
-	}
-	v := meta.versions[num]
+	meta, num, v := e.lookup(w, key, verParam)
 	if v == nil {
-		fail(w, http.StatusNotFound)
 		return
 	}
 	body := map[string]any{"subkeys": nil, "metadata": e.versionMeta(num, v, meta.custom)}
