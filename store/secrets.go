@@ -477,33 +477,87 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 // List returns the heads of every secret whose path starts with prefix
 // (a folder "prod/" or any string), sorted by path.
 func (s *Store) List(ctx context.Context, prefix string) ([]Head, error) {
-	if s.keys == nil {
-		return nil, errNotUnlocked
-	}
 	var out []Head
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktIndex)
-		out = make([]Head, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, v []byte) error {
-			pt, err := s.unseal(v, "index entry "+shortHash(k), "index", string(k))
-			if err != nil {
-				return err
-			}
-			h, err := decodeHead(pt)
-			if err != nil {
-				return &CorruptError{File: s.File, Where: "index entry " + shortHash(k), Reason: err.Error()}
-			}
-			if strings.HasPrefix(h.Path, prefix) {
-				out = append(out, h)
-			}
-			return nil
-		})
+	err := s.EachHead(ctx, prefix, func(h Head) error {
+		out = append(out, h)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Head) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
+}
+
+// EachHead calls fn with the head of every secret whose path starts with
+// prefix, in no particular order, in one read-only transaction (so fn
+// should be quick: a writer waits for it). An error from fn stops the walk
+// and is returned.
+func (s *Store) EachHead(ctx context.Context, prefix string, fn func(Head) error) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bktIndex).ForEach(func(k, v []byte) error {
+			h, err := s.openHead(k, v)
+			if err != nil {
+				return err
+			}
+			if strings.HasPrefix(h.Path, prefix) {
+				return fn(h)
+			}
+			return nil
+		})
+	})
+}
+
+func (s *Store) openHead(k, v []byte) (Head, error) {
+	pt, err := s.unseal(v, "index entry "+shortHash(k), "index", string(k))
+	if err != nil {
+		return Head{}, err
+	}
+	h, err := decodeHead(pt)
+	if err != nil {
+		return Head{}, &CorruptError{File: s.File, Where: "index entry " + shortHash(k), Reason: err.Error()}
+	}
+	return h, nil
+}
+
+// HeadAndState reads, in one read-only transaction, the head of the secret
+// at path (ok false when there is none) and the value of state (ns, path)
+// (nil when there is none): what a planner walking another listing needs
+// of one path.
+func (s *Store) HeadAndState(ctx context.Context, path, ns string) (h Head, ok bool, state []byte, err error) {
+	if s.keys == nil {
+		return Head{}, false, nil, errNotUnlocked
+	}
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		lk := s.lookupKey(path)
+		if v := tx.Bucket(bktIndex).Get(lk); v != nil {
+			var err error
+			if h, err = s.openHead(lk, v); err != nil {
+				return err
+			}
+			if h.Path != path {
+				return &CorruptError{File: s.File, Where: "index entry " + shortHash(lk), Reason: "filed under another path"}
+			}
+			ok = true
+		}
+		b, _ := s.stateBucket(tx, false)
+		if b == nil {
+			return nil
+		}
+		k := s.stateKey(ns, path)
+		if raw := b.Get(k); raw != nil {
+			_, _, v, err := s.openState(k, raw)
+			if err != nil {
+				return err
+			}
+			state = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return h, ok, state, err
 }
 
 // allSecrets reads every full record, for re-keying and doctor.

@@ -134,18 +134,35 @@ func (s *Store) allState(tx *bolt.Tx) ([]StateOp, error) {
 
 // ListState returns every key in namespace ns with its value.
 func (s *Store) ListState(ctx context.Context, ns string) (map[string][]byte, error) {
-	if s.keys == nil {
-		return nil, errNotUnlocked
-	}
 	out := map[string][]byte{}
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		all, err := s.allState(tx)
-		for _, op := range all {
-			if op.NS == ns {
-				out[op.Key] = op.Value
-			}
-		}
-		return err
+	err := s.EachState(ctx, ns, func(key string, v []byte) error {
+		out[key] = v
+		return nil
 	})
 	return out, err
+}
+
+// EachState calls fn with every key in namespace ns and its value (a copy
+// fn may keep), in no particular order, in one read-only transaction (so
+// fn should be quick). An error from fn stops the walk and is returned.
+func (s *Store) EachState(ctx context.Context, ns string, fn func(key string, value []byte) error) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		b, _ := s.stateBucket(tx, false)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			n, key, val, err := s.openState(k, v)
+			if err != nil {
+				return err
+			}
+			if n != ns {
+				return nil
+			}
+			return fn(key, append([]byte(nil), val...))
+		})
+	})
 }

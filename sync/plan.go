@@ -1,7 +1,9 @@
 package sync
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -112,11 +114,44 @@ type planner struct {
 	s *store.Store
 	o PlanOptions
 
-	mu     stdsync.Mutex
-	locals map[string]store.Head
-	bases  map[string][]byte
-	plan   *Plan
-	done   int
+	mu   stdsync.Mutex
+	seen []pathSum // every path judged so far (see seenSet)
+	plan *Plan
+	done int
+}
+
+// pathSum names a path in the planner's seen set: 16 bytes of SHA-256,
+// so the set costs 16 bytes a path however long the paths are, and two
+// paths of one store colliding is not a practical concern.
+type pathSum [16]byte
+
+func sumPath(p string) pathSum {
+	h := sha256.Sum256([]byte(p))
+	return pathSum(h[:16])
+}
+
+// seenSet is the sorted seen list, for lookups between phases.
+type seenSet []pathSum
+
+func (ss seenSet) has(p string) bool {
+	_, ok := slices.BinarySearchFunc(ss, sumPath(p), func(a, b pathSum) int { return bytes.Compare(a[:], b[:]) })
+	return ok
+}
+
+func (p *planner) markSeen(paths ...string) {
+	p.mu.Lock()
+	for _, path := range paths {
+		p.seen = append(p.seen, sumPath(path))
+	}
+	p.mu.Unlock()
+}
+
+// seenSorted sorts the seen list and returns it as a set.
+func (p *planner) seenSorted() seenSet {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	slices.SortFunc(p.seen, func(a, b pathSum) int { return bytes.Compare(a[:], b[:]) })
+	return seenSet(p.seen)
 }
 
 // Plan compares the store, the server and the bases of the last sync, and
@@ -140,33 +175,18 @@ func (c *Client) Plan(ctx context.Context, s *store.Store, o PlanOptions) (*Plan
 		Remote: c.Remote.Name, Addr: c.Remote.Addr, Mount: c.Remote.Mount, Prefix: c.Remote.Prefix,
 		Under: under, Created: s.Now(), Items: []Item{},
 	}}
-	heads, err := s.List(ctx, under)
-	if err != nil {
-		return nil, fmt.Errorf("plan: list local secrets: %w", err)
-	}
-	p.locals = make(map[string]store.Head, len(heads))
-	for _, h := range heads {
-		p.locals[h.Path] = h
-	}
-	heads = nil
-	if p.bases, err = s.ListState(ctx, baseNS(c.Remote.Name)); err != nil {
-		return nil, fmt.Errorf("plan: read sync bases: %w", err)
-	}
-	for k := range p.bases {
-		if !strings.HasPrefix(k, under) {
-			delete(p.bases, k)
-		}
-	}
+	// Memory stays flat in the number of paths: the server's folders are
+	// walked and each key judged as it comes, with its local head and base
+	// read for it alone; then the local secrets and the bases the server
+	// did not list. What is held across phases is 16 bytes a path.
 	if err := p.remotePhase(ctx); err != nil {
 		return nil, err
 	}
 	if err := p.localPhase(ctx); err != nil {
 		return nil, err
 	}
-	for path, raw := range p.bases {
-		if err := p.judge(ctx, path, nil, raw, nil); err != nil {
-			return nil, err
-		}
+	if err := p.basePhase(ctx); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(p.plan.Items, func(a, b Item) int { return strings.Compare(a.Path, b.Path) })
 	sortErrs(p.plan.Failures)
@@ -270,19 +290,6 @@ func (p *planner) localOf(rkey string) string {
 	return rest
 }
 
-func (p *planner) take(path string) (*store.Head, []byte) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var hp *store.Head
-	if h, ok := p.locals[path]; ok {
-		hp = &h
-		delete(p.locals, path)
-	}
-	raw := p.bases[path]
-	delete(p.bases, path)
-	return hp, raw
-}
-
 func (p *planner) visit(ctx context.Context, rkey string) error {
 	local := p.localOf(rkey)
 	if clean, err := store.CleanPath(local); err != nil || clean != local {
@@ -292,7 +299,15 @@ func (p *planner) visit(ctx context.Context, rkey string) error {
 		p.record(nil, &PathError{Path: rkey, Op: "plan", Err: fmt.Errorf("%w: %v", ErrUnrepresentable, err)}, true)
 		return nil
 	}
-	head, raw := p.take(local)
+	h, ok, raw, err := p.s.HeadAndState(ctx, local, baseNS(p.c.Remote.Name))
+	if err != nil {
+		return fmt.Errorf("plan: read %s in the store: %w", local, err)
+	}
+	p.markSeen(local)
+	var head *store.Head
+	if ok {
+		head = &h
+	}
 	rm, err := p.c.readMeta(ctx, rkey, false)
 	if err != nil {
 		if f := p.c.Fatal(); f != nil {
@@ -307,27 +322,67 @@ func (p *planner) visit(ctx context.Context, rkey string) error {
 	return p.judge(ctx, local, head, raw, rm)
 }
 
-// localPhase judges the local secrets the server does not have.
+// localPhase judges the local secrets the server did not list: new ones
+// (a push) and ones deleted on the server. Only those are held, and only
+// until they are judged.
 func (p *planner) localPhase(ctx context.Context) error {
+	seen := p.seenSorted()
+	var rest []store.Head
+	err := p.s.EachHead(ctx, p.o.Under, func(h store.Head) error {
+		if !seen.has(h.Path) {
+			rest = append(rest, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("plan: list local secrets: %w", err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(p.c.opts.Workers)
-	p.mu.Lock()
-	rest := make([]store.Head, 0, len(p.locals))
-	for _, h := range p.locals {
-		rest = append(rest, h)
-	}
-	p.locals = nil
-	p.mu.Unlock()
 	for _, h := range rest {
 		g.Go(func() error {
-			p.mu.Lock()
-			raw := p.bases[h.Path]
-			delete(p.bases, h.Path)
-			p.mu.Unlock()
+			_, _, raw, err := p.s.HeadAndState(gctx, h.Path, baseNS(p.c.Remote.Name))
+			if err != nil {
+				return fmt.Errorf("plan: read %s in the store: %w", h.Path, err)
+			}
 			return p.judge(gctx, h.Path, &h, raw, nil)
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	paths := make([]string, len(rest))
+	for i, h := range rest {
+		paths[i] = h.Path
+	}
+	p.markSeen(paths...)
+	return nil
+}
+
+// basePhase judges the paths with a sync base that are on neither side any
+// more (deleted on both: the base is dropped).
+func (p *planner) basePhase(ctx context.Context) error {
+	seen := p.seenSorted()
+	type orphan struct {
+		path string
+		raw  []byte
+	}
+	var rest []orphan
+	err := p.s.EachState(ctx, baseNS(p.c.Remote.Name), func(path string, raw []byte) error {
+		if strings.HasPrefix(path, p.o.Under) && !seen.has(path) {
+			rest = append(rest, orphan{path, raw})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("plan: read sync bases: %w", err)
+	}
+	for _, o := range rest {
+		if err := p.judge(ctx, o.path, nil, o.raw, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // judge classifies one path and records the result.
