@@ -179,13 +179,10 @@
 //     recorded, at the same version, is not seen.
 //   - The store has no check-and-set of its own: a local write between
 //     apply's check and its Set wins the race unseen (narrow window).
-//   - Store.List and Store.ListState return every head and every base,
-//     so memory during a plan grows with the store, about 1 KiB a path
-//     (bench/README.md: 16.9 MiB peak at 1,000 paths, 25.8 MiB at
-//     10,000), though no server response is held. The planner must know,
-//     for each path the server lists, the local head and base; the
-//     index is keyed by a keyed hash of the path, so the store cannot
-//     hand them out in path order for a streaming merge. Keeping a
-//     compact head and base per path would cut this about threefold;
-//     flat needs a path-ordered index, which the format does not have.
+//   - Planning holds 16 bytes for every path it has judged (a sorted set
+//     of path sums, to find the local secrets and bases the server did
+//     not list) and the plan's items; heads and bases are read per path.
+//     Truly constant memory would need the store to hand out heads in
+//     path order for a merge with the server's listing, and its index is
+//     keyed by a keyed hash of the path on purpose.
 package sync
