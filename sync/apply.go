@@ -115,7 +115,7 @@ func (c *Client) Apply(ctx context.Context, s *store.Store, p *Plan, o ApplyOpti
 		return nil, fmt.Errorf("apply: prefer %q: want local or remote", o.Prefer)
 	}
 	a := &applier{c: c, s: s, o: o, total: len(p.Items), sum: &Summary{
-		Remote: c.Remote.Name, Noop: p.Noop, Conflicts: []string{}, Failures: []*PathError{}, Skipped: p.Skipped,
+		Remote: c.Remote.Name, Noop: p.Noop, Conflicts: []string{}, Failures: []*PathError{}, Skipped: slices.Clone(p.Skipped),
 	}}
 	a.sum.Failures = append(a.sum.Failures, p.Failures...)
 	g, gctx := errgroup.WithContext(ctx)
@@ -160,6 +160,7 @@ func (c *Client) Apply(ctx context.Context, s *store.Store, p *Plan, o ApplyOpti
 		a.sum.NotAttempted = len(p.Items) - attempted
 	}
 	sortErrs(a.sum.Failures)
+	sortErrs(a.sum.Skipped)
 	slices.Sort(a.sum.Conflicts)
 	entry := store.Entry{Action: "sync", Detail: a.sum.String()}
 	if stop != nil || len(a.sum.Failures) > 0 {
@@ -208,11 +209,19 @@ func (a *applier) one(ctx context.Context, it Item) {
 			err = fmt.Errorf("unknown action %q", act)
 		}
 	}
+	// A server version the store cannot hold (no fields, a field name or
+	// size it does not take) is skipped, as the plan skips a server key
+	// it cannot hold: nothing is lost, and it is not a failure every run.
+	skipped := errors.Is(err, ErrUnrepresentable)
 	if err != nil && !errors.Is(err, ErrConflict) {
 		// A failed path is in the audit log as such, not only as a count
 		// in the run's closing entry. Errors never hold values.
+		outcome := "failed"
+		if skipped {
+			outcome = "skipped"
+		}
 		_ = a.s.Record(context.WithoutCancel(ctx), store.Entry{Action: "sync-" + string(act), Path: it.Path,
-			Outcome: "failed", Detail: err.Error()})
+			Outcome: outcome, Detail: err.Error()})
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -220,6 +229,8 @@ func (a *applier) one(ctx context.Context, it Item) {
 	switch {
 	case errors.Is(err, ErrConflict):
 		a.sum.Conflicts = append(a.sum.Conflicts, it.Path)
+	case skipped:
+		a.sum.Skipped = append(a.sum.Skipped, &PathError{Path: it.Path, Op: string(act), Err: err})
 	case err != nil:
 		a.sum.Failures = append(a.sum.Failures, &PathError{Path: it.Path, Op: string(act), Err: err})
 	case act == ActionPush:

@@ -360,3 +360,23 @@ func TestMetadataFitWarnings(t *testing.T) {
 		t.Fatalf("long: %q %d", w, len(m[keyOwner]))
 	}
 }
+
+// A server version with no fields (another tool wrote {} or null) has
+// nothing the store can keep: it is skipped, run after run, and never a
+// failure.
+func TestEmptyServerSecretSkipped(t *testing.T) {
+	srv := serve(t)
+	s := newStore(t)
+	c := dial(t, srv)
+	seed(t, srv, "empty", nil)
+	seed(t, srv, "full", nil, "value", "fake-full")
+	for run := range 2 {
+		_, sum := syncOnce(t, c, s, ApplyOptions{})
+		if len(sum.Failures) != 0 || len(sum.Skipped) != 1 || sum.Skipped[0].Path != "empty" || !errors.Is(sum.Skipped[0].Err, ErrUnrepresentable) {
+			t.Fatalf("run %d: failures %v, skipped %v", run, sum.Failures, sum.Skipped)
+		}
+	}
+	if ok, err := s.Exists(tctx(t), "empty"); ok || err != nil {
+		t.Fatalf("empty pulled: %v %v", ok, err)
+	}
+}
