@@ -169,6 +169,14 @@ func defaultHints(err error, storeName string) []string {
 	case ExitWrongKey:
 		return []string{"name the store's identity file with --identity FILE"}
 	case ExitDamaged:
+		var ae *store.AuditError
+		if errors.As(err, &ae) && ae.InTail() {
+			// The tail file holds only audit entries: the secrets are
+			// sound, and moving it aside lets work go on while keeping the
+			// damaged entries for an investigation.
+			return []string{"run ward doctor to see what is damaged; ward never rewrites a damaged file",
+				"the store itself is sound: to go on, move the damaged audit file aside (mv " + ae.File + " " + ae.File + ".damaged) and keep it"}
+		}
 		return []string{"run ward doctor to see what is damaged; ward never rewrites a damaged file"}
 	case ExitNoKeyring:
 		return []string{"unlock with --identity FILE, or run ward unlock on a terminal first"}

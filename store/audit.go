@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -131,6 +132,10 @@ func (e *AuditError) Error() string {
 }
 
 func (e *AuditError) Unwrap() error { return ErrCorrupt }
+
+// InTail reports whether the damage is in the audit tail file beside the
+// store (see tail.go), which holds audit entries only.
+func (e *AuditError) InTail() bool { return strings.HasSuffix(e.File, tailSuffix) }
 
 // walkAudit calls fn for each entry in order, checking the chain as it
 // goes and the head at the end.

@@ -67,6 +67,9 @@ const (
 	tailFixed     = 1 + 8 + auditMACSize // kind, seq, mac
 	// A frame larger than this is damage: entries are a few hundred bytes.
 	tailMaxFrame = 1 << 20
+	// maxTorn is the most a crash can leave unreadable at the end: part of
+	// the last frame of an append (the frames before it are whole).
+	maxTorn = 8 + tailMaxFrame
 	// foldAbove is the tail size above which a retrieval folds the tail
 	// into the store itself, so a store that is only ever read keeps a
 	// small tail.
@@ -268,6 +271,11 @@ func (s *Store) lastFrame(f *os.File) (tailFrame, bool, error) {
 		return tailFrame{}, false, err
 	}
 	frames, good := parseTail(raw)
+	if size-good > maxTorn {
+		// More than one write's end: damage, not a crash. Cutting it
+		// would destroy what the file still holds after the damage.
+		return tailFrame{}, false, s.tailErr(uint64(len(frames)), fmt.Sprintf("unreadable from byte %d of %d: run ward doctor", good, size))
+	}
 	if err := f.Truncate(good); err != nil {
 		return tailFrame{}, false, err
 	}

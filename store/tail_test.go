@@ -297,3 +297,27 @@ func newFuzzStore(f *testing.F) (*Store, string) {
 	}
 	return s, id.String()
 }
+
+// Damage that leaves more unreadable than a crash can is not cut off by
+// the next append: the entries after it stay for doctor to show.
+func TestTailDamageNotCut(t *testing.T) {
+	ctx := context.Background()
+	s, _ := tailStore(t)
+	f, err := os.OpenFile(TailFile(s.File), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := make([]byte, maxTorn+100)
+	for i := range junk {
+		junk[i] = 0xff
+	}
+	f.Write(junk)
+	f.Close()
+	before := tailSize(t, s)
+	if _, _, err := s.Get(ctx, "prod/db", GetOptions{}); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("get over a damaged tail: %v", err)
+	}
+	if tailSize(t, s) != before {
+		t.Fatal("the damaged tail was cut")
+	}
+}
