@@ -523,41 +523,53 @@ func (s *Store) openHead(k, v []byte) (Head, error) {
 	return h, nil
 }
 
-// HeadAndState reads, in one read-only transaction, the head of the secret
-// at path (ok false when there is none) and the value of state (ns, path)
-// (nil when there is none): what a planner walking another listing needs
-// of one path.
-func (s *Store) HeadAndState(ctx context.Context, path, ns string) (h Head, ok bool, state []byte, err error) {
+// PathState is what HeadsAndStates found for one path.
+type PathState struct {
+	Path  string
+	Head  Head
+	Found bool   // a secret is at Path
+	State []byte // the state value under (ns, Path); nil: none
+}
+
+// HeadsAndStates reads, in one read-only transaction, for each path the
+// head of the secret there and the value of state (ns, path): what a
+// planner walking another listing needs of a batch of paths.
+func (s *Store) HeadsAndStates(ctx context.Context, paths []string, ns string) ([]PathState, error) {
 	if s.keys == nil {
-		return Head{}, false, nil, errNotUnlocked
+		return nil, errNotUnlocked
 	}
-	err = s.view(ctx, func(tx *bolt.Tx) error {
-		lk := s.lookupKey(path)
-		if v := tx.Bucket(bktIndex).Get(lk); v != nil {
-			var err error
-			if h, err = s.openHead(lk, v); err != nil {
-				return err
+	out := make([]PathState, len(paths))
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		sb, _ := s.stateBucket(tx, false)
+		for i, path := range paths {
+			ps := &out[i]
+			ps.Path = path
+			lk := s.lookupKey(path)
+			if v := tx.Bucket(bktIndex).Get(lk); v != nil {
+				h, err := s.openHead(lk, v)
+				if err != nil {
+					return err
+				}
+				if h.Path != path {
+					return &CorruptError{File: s.File, Where: "index entry " + shortHash(lk), Reason: "filed under another path"}
+				}
+				ps.Head, ps.Found = h, true
 			}
-			if h.Path != path {
-				return &CorruptError{File: s.File, Where: "index entry " + shortHash(lk), Reason: "filed under another path"}
+			if sb == nil {
+				continue
 			}
-			ok = true
-		}
-		b, _ := s.stateBucket(tx, false)
-		if b == nil {
-			return nil
-		}
-		k := s.stateKey(ns, path)
-		if raw := b.Get(k); raw != nil {
-			_, _, v, err := s.openState(k, raw)
-			if err != nil {
-				return err
+			k := s.stateKey(ns, path)
+			if raw := sb.Get(k); raw != nil {
+				_, _, v, err := s.openState(k, raw)
+				if err != nil {
+					return err
+				}
+				ps.State = append([]byte(nil), v...)
 			}
-			state = append([]byte(nil), v...)
 		}
 		return nil
 	})
-	return h, ok, state, err
+	return out, err
 }
 
 // allSecrets reads every full record, for re-keying and doctor.

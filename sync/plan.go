@@ -205,7 +205,7 @@ func (p *planner) remotePhase(ctx context.Context) error {
 	if u := strings.TrimSuffix(p.o.Under, "/"); u != "" {
 		root = joinPath(root, u)
 	}
-	keys := make(chan string, 4*p.c.opts.Workers)
+	keys := make(chan []string, p.c.opts.Workers)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(keys)
@@ -213,8 +213,8 @@ func (p *planner) remotePhase(ctx context.Context) error {
 	})
 	for i := 0; i < p.c.opts.Workers; i++ {
 		g.Go(func() error {
-			for k := range keys {
-				if err := p.visit(gctx, k); err != nil {
+			for batch := range keys {
+				if err := p.visit(gctx, batch); err != nil {
 					return err
 				}
 			}
@@ -231,8 +231,13 @@ func joinPath(a, b string) string {
 	return a + "/" + b
 }
 
-// walk lists folders level by level, a few at a time, and sends every key.
-func (p *planner) walk(ctx context.Context, root string, keys chan<- string) error {
+// keyBatch is how many keys of a folder go to a worker together: their
+// local heads and bases are read in one store transaction.
+const keyBatch = 32
+
+// walk lists folders level by level, a few at a time, and sends every key,
+// in batches of up to keyBatch keys of one folder.
+func (p *planner) walk(ctx context.Context, root string, keys chan<- []string) error {
 	level := []string{root}
 	for depth := 0; len(level) > 0; depth++ {
 		if depth > store.MaxPathLen/2 {
@@ -248,6 +253,19 @@ func (p *planner) walk(ctx context.Context, root string, keys chan<- string) err
 				if err != nil {
 					return fmt.Errorf("plan: list folder %q on the server: %w", folder, err)
 				}
+				var batch []string
+				send := func() error {
+					if len(batch) == 0 {
+						return nil
+					}
+					select {
+					case keys <- batch:
+						batch = nil
+						return nil
+					case <-lctx.Done():
+						return lctx.Err()
+					}
+				}
 				for _, k := range ks {
 					if name := strings.TrimSuffix(k, "/"); name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
 						// A segment the URL would resolve away: listing it
@@ -261,13 +279,13 @@ func (p *planner) walk(ctx context.Context, root string, keys chan<- string) err
 						mu.Unlock()
 						continue
 					}
-					select {
-					case keys <- joinPath(folder, k):
-					case <-lctx.Done():
-						return lctx.Err()
+					if batch = append(batch, joinPath(folder, k)); len(batch) == keyBatch {
+						if err := send(); err != nil {
+							return err
+						}
 					}
 				}
-				return nil
+				return send()
 			})
 		}
 		if err := lg.Wait(); err != nil {
@@ -290,36 +308,48 @@ func (p *planner) localOf(rkey string) string {
 	return rest
 }
 
-func (p *planner) visit(ctx context.Context, rkey string) error {
-	local := p.localOf(rkey)
-	if clean, err := store.CleanPath(local); err != nil || clean != local {
-		if err == nil {
-			err = errors.New("not a clean path")
+// visit judges a batch of server keys of one folder, reading their local
+// heads and bases in one store transaction.
+func (p *planner) visit(ctx context.Context, rkeys []string) error {
+	locals := make([]string, 0, len(rkeys))
+	remote := make([]string, 0, len(rkeys))
+	for _, rkey := range rkeys {
+		local := p.localOf(rkey)
+		if clean, err := store.CleanPath(local); err != nil || clean != local {
+			if err == nil {
+				err = errors.New("not a clean path")
+			}
+			p.record(nil, &PathError{Path: rkey, Op: "plan", Err: fmt.Errorf("%w: %v", ErrUnrepresentable, err)}, true)
+			continue
 		}
-		p.record(nil, &PathError{Path: rkey, Op: "plan", Err: fmt.Errorf("%w: %v", ErrUnrepresentable, err)}, true)
-		return nil
+		locals, remote = append(locals, local), append(remote, rkey)
 	}
-	h, ok, raw, err := p.s.HeadAndState(ctx, local, baseNS(p.c.Remote.Name))
+	found, err := p.s.HeadsAndStates(ctx, locals, baseNS(p.c.Remote.Name))
 	if err != nil {
-		return fmt.Errorf("plan: read %s in the store: %w", local, err)
+		return fmt.Errorf("plan: read the store: %w", err)
 	}
-	p.markSeen(local)
-	var head *store.Head
-	if ok {
-		head = &h
-	}
-	rm, err := p.c.readMeta(ctx, rkey, false)
-	if err != nil {
-		if f := p.c.Fatal(); f != nil {
-			return f
+	p.markSeen(locals...)
+	for i, ps := range found {
+		var head *store.Head
+		if ps.Found {
+			head = &ps.Head
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		rm, err := p.c.readMeta(ctx, remote[i], false)
+		if err != nil {
+			if f := p.c.Fatal(); f != nil {
+				return f
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			p.record(nil, &PathError{Path: ps.Path, Op: "plan", Err: err}, false)
+			continue
 		}
-		p.record(nil, &PathError{Path: local, Op: "plan", Err: err}, false)
-		return nil
+		if err := p.judge(ctx, ps.Path, head, ps.State, rm); err != nil {
+			return err
+		}
 	}
-	return p.judge(ctx, local, head, raw, rm)
+	return nil
 }
 
 // localPhase judges the local secrets the server did not list: new ones
@@ -337,23 +367,23 @@ func (p *planner) localPhase(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("plan: list local secrets: %w", err)
 	}
+	paths := make([]string, len(rest))
+	for i, h := range rest {
+		paths[i] = h.Path
+	}
+	found, err := p.s.HeadsAndStates(ctx, paths, baseNS(p.c.Remote.Name))
+	if err != nil {
+		return fmt.Errorf("plan: read the store: %w", err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(p.c.opts.Workers)
-	for _, h := range rest {
+	for i, h := range rest {
 		g.Go(func() error {
-			_, _, raw, err := p.s.HeadAndState(gctx, h.Path, baseNS(p.c.Remote.Name))
-			if err != nil {
-				return fmt.Errorf("plan: read %s in the store: %w", h.Path, err)
-			}
-			return p.judge(gctx, h.Path, &h, raw, nil)
+			return p.judge(gctx, h.Path, &h, found[i].State, nil)
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
-	}
-	paths := make([]string, len(rest))
-	for i, h := range rest {
-		paths[i] = h.Path
 	}
 	p.markSeen(paths...)
 	return nil
