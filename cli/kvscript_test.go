@@ -34,6 +34,8 @@ var kvServers stdsync.Map // *testscript.TestScript -> *kvtest.Server
 //	kv fail PATTERN STATUS                                answer PATTERN with STATUS (0 clears)
 //	kv stop                                               the server dies; later requests are refused
 //	kv stopafter N                                        the server dies once N more requests are answered
+//	kv slow DURATION                                      answer one request per DURATION (0: full speed)
+//	kv waitwrites N                                       wait until N values have been written (PUT data)
 func cmdKV(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! kv")
@@ -123,9 +125,68 @@ func cmdKV(ts *testscript.TestScript, neg bool, args []string) {
 		n, err := strconv.Atoi(a[0])
 		ts.Check(err)
 		srv.Faults().StopAfter(n)
+	case "slow":
+		if len(a) != 1 {
+			ts.Fatalf("usage: kv slow DURATION")
+		}
+		d, err := time.ParseDuration(a[0])
+		ts.Check(err)
+		kvSlow(ts, srv, d)
+	case "waitwrites":
+		if len(a) != 1 {
+			ts.Fatalf("usage: kv waitwrites N")
+		}
+		n, err := strconv.Atoi(a[0])
+		ts.Check(err)
+		// Wait on the server's counter: a condition, with a deadline.
+		deadline := time.Now().Add(30 * time.Second)
+		for srv.Count("PUT secret/data") < n {
+			if time.Now().After(deadline) {
+				ts.Fatalf("kv waitwrites %d: only %d after 30 s", n, srv.Count("PUT secret/data"))
+			}
+			time.Sleep(time.Millisecond)
+		}
 	default:
 		ts.Fatalf("kv: unknown subcommand %q", args[0])
 	}
+}
+
+// kvSlowStop stops each script's slow-server ticker.
+var kvSlowStop stdsync.Map // *testscript.TestScript -> chan struct{}
+
+// kvSlow makes the server answer one request per d, whoever sends them, so
+// a script can stop a client in the middle of its work; d = 0 ends it.
+func kvSlow(ts *testscript.TestScript, srv *kvtest.Server, d time.Duration) {
+	if stop, ok := kvSlowStop.LoadAndDelete(ts); ok {
+		close(stop.(chan struct{}))
+	}
+	if d <= 0 {
+		srv.Faults().Delay(nil)
+		return
+	}
+	release, stop := make(chan struct{}), make(chan struct{})
+	kvSlowStop.Store(ts, stop)
+	srv.Faults().Delay(release)
+	go func() {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				select {
+				case release <- struct{}{}:
+				default: // nothing waiting
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	ts.Defer(func() {
+		if stop, ok := kvSlowStop.LoadAndDelete(ts); ok {
+			close(stop.(chan struct{}))
+		}
+	})
 }
 
 func kvStart(ts *testscript.TestScript, args []string) {
