@@ -84,6 +84,10 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	if r.OK() {
 		return nil
 	}
-	return onlyHints(fmt.Errorf("store %s is damaged: %d problem(s), listed above: %w", r.File, len(r.Problems), store.ErrCorrupt),
-		"ward never rewrites a damaged store: restore the file from a backup, or export what still opens")
+	err = fmt.Errorf("store %s is damaged: %d problem(s), listed above: %w", r.File, len(r.Problems), store.ErrCorrupt)
+	if r.OnlyTail() {
+		tail := store.TailFile(r.File)
+		return onlyHints(err, "only the audit tail is damaged; the secrets are sound: to go on, move it aside (mv "+tail+" "+tail+".damaged) and keep it for an investigation")
+	}
+	return onlyHints(err, "ward never rewrites a damaged store: restore the file from a backup, or export what still opens")
 }

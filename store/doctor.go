@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -32,6 +33,20 @@ type Report struct {
 
 // OK reports whether nothing was found wrong.
 func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// OnlyTail reports whether every problem is in the audit tail file beside
+// the store (see tail.go), which holds audit entries only.
+func (r *Report) OnlyTail() bool {
+	for _, p := range r.Problems {
+		if !strings.HasPrefix(p.Where, tailWhere) {
+			return false
+		}
+	}
+	return len(r.Problems) > 0
+}
+
+// tailWhere starts the Where of a problem in the audit tail file.
+const tailWhere = "audit log "
 
 // Doctor opens every record of the store, checks that each is where it
 // belongs and agrees with the index, that no values are orphaned, and
@@ -154,7 +169,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 	}
 	if tailOK {
 		if err := s.tailEntries(mark, uint64(r.AuditEntries), func(Entry) error { r.AuditEntries++; return nil }); err != nil {
-			add("audit log "+filepath.Base(TailFile(s.File)), "%v", reason(err))
+			add(tailWhere+filepath.Base(TailFile(s.File)), "%v", reason(err))
 		}
 	}
 	if r.OK() {
