@@ -242,7 +242,8 @@ account "remote:<store id>:NAME"), where ward sync finds it first.
 Without a keyring (a container, a bastion), skip login: ward sync also
 reads VAULT_TOKEN and ~/.vault-token.
 
-JSON (--json): {"remote","ttl_seconds","renewable"}` + exitStatus(
+JSON (--json): {"remote","ttl_seconds","renewable"}; ttl_seconds is 0 for a token that
+never expires and null when the token may not look itself up.` + exitStatus(
 			"2    nothing on stdin and no terminal to ask on",
 			"3    no such remote",
 			"14   no usable keyring to keep the token in",
@@ -289,11 +290,17 @@ func runRemoteLogin(ctx context.Context, f *Factory, name string) error {
 		fmt.Fprintf(f.ErrOut, "ward: warning: %s\n", w)
 	}
 	if f.JSON {
+		// ttl_seconds: 0 never expires, null not known (the token may
+		// not look itself up).
+		ttl := new(int64)
+		if *ttl = int64(res.TTL / time.Second); res.TTLUnknown {
+			ttl = nil
+		}
 		return f.printJSON(struct {
 			Remote     string `json:"remote"`
-			TTLSeconds int64  `json:"ttl_seconds"`
+			TTLSeconds *int64 `json:"ttl_seconds"`
 			Renewable  bool   `json:"renewable"`
-		}{name, int64(res.TTL / time.Second), res.Renewable})
+		}{name, ttl, res.Renewable})
 	}
 	life := "does not expire"
 	switch {
