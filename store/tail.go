@@ -400,6 +400,7 @@ func (s *Store) pending(frames []tailFrame, entries []tailFrame, m tailMark) ([]
 type tailFold struct {
 	f      *os.File
 	folded bool
+	keys   *wcrypto.Keys // the store's keys when the fold began
 }
 
 // foldTail moves the pending tail entries into the audit bucket within tx.
@@ -412,7 +413,7 @@ func (s *Store) foldTail(tx *bolt.Tx) (*tailFold, error) {
 	if err != nil || f == nil {
 		return nil, err
 	}
-	tf := &tailFold{f: f}
+	tf := &tailFold{f: f, keys: s.keys}
 	raw, err := io.ReadAll(f)
 	if err != nil {
 		tf.finish(s, false)
@@ -427,6 +428,13 @@ func (s *Store) foldTail(tx *bolt.Tx) (*tailFold, error) {
 	if len(frames) > 0 && bytes.Equal(frames[0].mac, m.Base) && uint64(len(frames)-1) == m.Folded {
 		// Folded already, perhaps under the keys before a re-key: only
 		// the fresh start is left to do.
+		tf.folded = true
+		return tf, nil
+	}
+	if len(frames) == 1 && frames[0].kind == tailKindBase && !bytes.Equal(frames[0].mac, s.baseMAC(frames[0].sealed)) {
+		// A base alone, made with other keys: a re-key committed and
+		// the process ended before the fresh start. It holds no entry,
+		// so starting afresh loses nothing.
 		tf.folded = true
 		return tf, nil
 	}
@@ -470,7 +478,9 @@ func (tf *tailFold) finish(s *Store, committed bool) {
 		return
 	}
 	defer tf.f.Close()
-	if !committed || !tf.folded {
+	// A re-key changed the keys the tail's base is made with: it must
+	// start afresh even when nothing was folded.
+	if !committed || (!tf.folded && s.keys == tf.keys) {
 		return
 	}
 	// Cut first: a crash between the two leaves an empty tail, never a

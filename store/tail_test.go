@@ -321,3 +321,56 @@ func TestTailDamageNotCut(t *testing.T) {
 		t.Fatal("the damaged tail was cut")
 	}
 }
+
+// Removing a recipient re-keys the store; with nothing waiting in the
+// tail, the tail's base must still start afresh under the new keys, and a
+// base-only tail left from before a re-key is no damage either.
+func TestTailRekeyWithNothingPending(t *testing.T) {
+	ctx := context.Background()
+	s, _ := tailStore(t)
+	if _, err := s.Set(ctx, "prod/x", fields("value", "fake-x"), SetOptions{}); err != nil { // folds: a base alone is left
+		t.Fatal(err)
+	}
+	if n := tailSize(t, s); n != baseFrameSize {
+		t.Fatalf("tail %d bytes", n)
+	}
+	before, err := os.ReadFile(TailFile(s.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := wcrypto.NewIdentity()
+	if err := s.AddRecipient(ctx, other.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.Recipients(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveRecipient(ctx, rs[0]); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, s.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Unlock(other); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s2.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatalf("get after the re-key: %v", err)
+	}
+	if _, err := s2.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The same, as a crash right after the re-key's commit leaves it.
+	if err := os.WriteFile(TailFile(s.File), before, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s2.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatalf("get with a base-only tail from before the re-key: %v", err)
+	}
+	rep, err := s2.Doctor(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("doctor: %v %+v", err, rep)
+	}
+}
