@@ -115,7 +115,7 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 	if err != nil {
 		return err
 	}
-	action := "add"
+	action, own := "add", false
 	if remove {
 		action = "rm"
 		rs, lerr := s.Recipients(ctx)
@@ -125,7 +125,13 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 		if !slices.Contains(rs, canon) {
 			return withHint(fmt.Errorf("recipient %s is not one of the store's: %w", fp, store.ErrNotFound), "ward recipients ls lists them")
 		}
-		if err := f.confirmDestructive("removing recipient "+fp+" and re-keying the store", fp); err != nil {
+		what := "removing recipient " + fp + " and re-keying the store"
+		if own = rs[0] == canon; own {
+			// The store's own identity (keyring or identity file) stops
+			// opening it: only the other recipients' identities will.
+			what += " (it is the store's own identity: from then on only --identity with another recipient's identity opens the store)"
+		}
+		if err := f.confirmDestructive(what, fp); err != nil {
 			return err
 		}
 		err = s.RemoveRecipient(ctx, canon)
@@ -140,6 +146,9 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 	}
 	if remove {
 		f.status("Removed recipient %s and re-keyed the store", fp)
+		if own {
+			fmt.Fprintf(f.ErrOut, "ward: warning: that was the store's own identity: open the store with --identity and another recipient's identity from now on\n")
+		}
 	} else {
 		f.status("Added recipient %s", fp)
 	}
