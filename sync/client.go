@@ -256,7 +256,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 	fatal := c.fatal
 	c.mu.Unlock()
 	if fatal != nil {
-		return nil, fatal
+		return nil, c.notSent(op, path, fatal)
 	}
 	if err := c.maybeRenew(ctx); err != nil {
 		return nil, err
@@ -312,6 +312,17 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 	}
 	c.mu.Unlock()
 	return nil, err
+}
+
+// notSent is the error of a request not sent because the client stopped
+// (fatal): it names this request, not the one that stopped the client,
+// and wraps the same cause.
+func (c *Client) notSent(op, path string, fatal error) error {
+	var re *RemoteError
+	if errors.As(fatal, &re) {
+		return c.remoteErr(op, path, nil, fmt.Errorf("not sent: %w", re.Err))
+	}
+	return fatal // a LoginError names the remote, not a path
 }
 
 func isRefused(err error) bool {

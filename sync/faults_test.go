@@ -294,6 +294,13 @@ func TestServerStopsMidSync(t *testing.T) {
 	if !errors.Is(err, ErrUnreachable) || sum.Stopped == "" || sum.Pushed > 10 {
 		t.Fatalf("err %v sum %+v", err, sum)
 	}
+	// Each failure names its own path, even the ones never sent because
+	// another request found the server gone.
+	for _, f := range sum.Failures {
+		if !errors.Is(f, ErrUnreachable) || !strings.Contains(f.Err.Error(), "/"+f.Path+":") {
+			t.Errorf("failure of %s: %v", f.Path, f.Err)
+		}
+	}
 	bases, _ := Bases(tctx(t), s, "team")
 	if len(bases) != sum.Pushed {
 		t.Fatalf("%d bases for %d pushes", len(bases), sum.Pushed)
