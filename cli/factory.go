@@ -103,6 +103,26 @@ func unlockError(s *store.Store, f *Factory, err error) error {
 	return err
 }
 
+// confirm asks a yes/no question about what (a step that can be undone,
+// but not easily). With --yes it goes ahead; not on a terminal it fails
+// with errNeedConfirm (exit 6).
+func (f *Factory) confirm(what string) error {
+	if f.Yes {
+		return nil
+	}
+	if !f.CanPrompt() {
+		return fmt.Errorf("%s: %w", what, errNeedConfirm)
+	}
+	got, err := f.newPrompter().Line(fmt.Sprintf("%s. Go ahead? [y/N] ", what))
+	if err != nil {
+		return err
+	}
+	if got != "y" && got != "yes" {
+		return errors.New("not confirmed: nothing was changed")
+	}
+	return nil
+}
+
 // confirmDestructive asks the person to type want (a path, a recipient) to
 // go ahead. With --yes it goes ahead; not on a terminal it fails with
 // errNeedConfirm (exit 6).

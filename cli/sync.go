@@ -51,7 +51,9 @@ path) are named with the reason; the others go on.
 --dry-run prints the plan and changes nothing. A secret deleted or retired
 locally is soft-deleted on the server (recoverable with vault kv
 undelete); --destroy destroys its versions instead, and asks to confirm
-(--yes off a terminal).
+(--yes off a terminal). A sync that would delete more than 10 paths, and
+more than a tenth of them, on either side (a wiped server, the wrong
+prefix) asks first too.
 
 A one-line progress counter is drawn on stderr when stderr is a terminal.
 Values never appear in the output: paths, actions, versions and metadata
@@ -69,7 +71,7 @@ where summary is {"remote","pushed","pulled","deleted","adopted","noop",
 			"2    bad flags, or NAME missing with several remotes",
 			"3    no such remote, or no remote at all",
 			"5    conflicts left unresolved: ward sync --prefer local|remote",
-			"6    --destroy not on a terminal and no --yes",
+			"6    --destroy, or many deletes, not on a terminal and no --yes",
 			"15   remote authentication needed: ward remote login NAME",
 			"16   remote unreachable or misbehaving",
 		),
@@ -131,6 +133,17 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 	}
 	if !f.JSON {
 		if err := printPlan(f, plan); err != nil {
+			return err
+		}
+	}
+	// A server wiped or restored from an old snapshot, or the wrong
+	// prefix, shows up as many deletes at once: ask before carrying them
+	// out (retired secrets keep their versions, deleted server versions
+	// can be undeleted, but neither by one command).
+	if del, paths := plan.Count(wsync.ActionDeleteLocal)+plan.Count(wsync.ActionDeleteRemote), len(plan.Items)+plan.Noop; del > massDelete(paths) {
+		what := fmt.Sprintf("this sync would delete %d of %d paths (%d retired here, %d deleted on the server): check that the remote is the server you mean",
+			del, paths, plan.Count(wsync.ActionDeleteLocal), plan.Count(wsync.ActionDeleteRemote))
+		if err := f.confirm(what); err != nil {
 			return err
 		}
 	}
@@ -293,6 +306,10 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// massDelete is how many deletes a sync of paths paths carries out without
+// asking: 10, or a tenth of the paths when that is more.
+func massDelete(paths int) int { return max(10, paths/10) }
 
 // progress draws one line on stderr, redrawn with \r, when stderr is a
 // terminal; elsewhere it does nothing (a log file or a pipe gets no
