@@ -68,7 +68,7 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	} else {
 		st := f.styles()
 		fmt.Fprintf(f.Out, "store:         %s\n", r.File)
-		fmt.Fprintf(f.Out, "key envelope:  opens (%d recipients)\n", r.Recipients)
+		fmt.Fprintf(f.Out, "key envelope:  opens (%d %s)\n", r.Recipients, plural(r.Recipients, "recipient", "recipients"))
 		fmt.Fprintf(f.Out, "secrets:       %d\n", r.Secrets)
 		fmt.Fprintf(f.Out, "versions:      %d with values\n", r.Versions)
 		fmt.Fprintf(f.Out, "audit entries: %d\n", r.AuditEntries)

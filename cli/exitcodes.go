@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -194,7 +195,23 @@ func defaultHints(err error, storeName string) []string {
 }
 
 // flagError turns cobra's flag parsing errors into usage errors.
-func flagError(_ *cobra.Command, err error) error { return &usageError{err} }
+func flagError(_ *cobra.Command, err error) error {
+	// pflag wraps strconv's error ("…: strconv.ParseInt: parsing "abc":
+	// invalid syntax"); say what the flag wants instead.
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		msg, _, _ := strings.Cut(err.Error(), ": strconv.")
+		want := "a number"
+		switch ne.Func {
+		case "ParseInt", "ParseUint", "Atoi":
+			want = "a whole number"
+		case "ParseBool":
+			want = "true or false"
+		}
+		return &usageError{fmt.Errorf("%s: want %s", msg, want)}
+	}
+	return &usageError{err}
+}
 
 // hints collects the hints attached to err, outermost first, and whether
 // they replace the default ones.

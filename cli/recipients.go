@@ -136,6 +136,14 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 		}
 		err = s.RemoveRecipient(ctx, canon)
 	} else {
+		rs, lerr := s.Recipients(ctx)
+		if lerr != nil {
+			return lerr
+		}
+		if slices.Contains(rs, canon) && !f.JSON {
+			f.status("Recipient %s is already one of the store's: nothing changed", fp)
+			return nil
+		}
 		err = s.AddRecipient(ctx, canon)
 	}
 	if err != nil {

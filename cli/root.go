@@ -161,6 +161,11 @@ func newRootCmd(f *Factory) *cobra.Command {
 		},
 	}
 	cmd.CompletionOptions.DisableDefaultCmd = true
+	// --version as well as `ward version`; the build info is read only
+	// when it is asked for.
+	cmd.Version = "-"
+	cobra.AddTemplateFunc("wardVersion", func() string { return readBuildInfo().Version })
+	cmd.SetVersionTemplate("ward {{wardVersion}}\n")
 	cmd.SetFlagErrorFunc(flagError)
 	defStore := os.Getenv("WARD_STORE")
 	if defStore == "" {

@@ -148,7 +148,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		}
 	}
 	if opts.Destroy && destroys(plan, prefer) > 0 {
-		if err := f.confirmDestructive(fmt.Sprintf("destroying every server version of up to %d paths deleted locally", destroys(plan, prefer)), "destroy"); err != nil {
+		if err := f.confirmDestructive(fmt.Sprintf("destroying every server version of up to %d %s deleted locally", destroys(plan, prefer), plural(destroys(plan, prefer), "path", "paths")), "destroy"); err != nil {
 			return err
 		}
 	}
