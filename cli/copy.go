@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opsward/ward/clip"
+	"github.com/opsward/ward/store"
 )
 
 type copyOptions struct {
@@ -63,6 +64,10 @@ func runCopy(ctx context.Context, opts *copyOptions) error {
 		return err
 	}
 	if err := clip.Copy(v, opts.ClearAfter); err != nil {
+		// The value was read (and that is audited), but it never reached
+		// the clipboard: the log says so too. The error names no value.
+		_ = s.Record(ctx, store.Entry{Action: "copy", Path: ref.Path, Field: field, Version: versionOr(opts.Version, sc.Current),
+			Outcome: "failed", Detail: "clipboard: " + err.Error()})
 		if errors.Is(err, clip.ErrUnavailable) {
 			return withHint(err, "print it instead with: ward get "+ref.Path+"#"+field)
 		}
