@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -177,6 +178,24 @@ func runGen(ctx context.Context, opts *genOptions) error {
 	s, err := f.OpenStore(ctx)
 	if err != nil {
 		return err
+	}
+	if ref.Field == "" && spec.Kind != gen.KindSSHEd25519 && !strings.Contains(opts.Spec, ":field=") {
+		// PATH alone on an existing secret means its field the way get
+		// and set read it ("value", else the only one); several others
+		// are ambiguous, as for set, rather than a new "value" field.
+		sc, err := s.Show(ctx, ref.Path)
+		switch {
+		case err == nil && len(sc.Versions) > 0:
+			names := sc.Versions[len(sc.Versions)-1].Fields
+			if ref.Field, err = ref.PickField(names); err != nil {
+				return err
+			}
+			if spec, err = opts.genSpec(ref.Field); err != nil {
+				return err
+			}
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return err
+		}
 	}
 	m, err := spec.Generate()
 	if err != nil {
