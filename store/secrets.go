@@ -664,7 +664,8 @@ func (s *Store) Retire(ctx context.Context, path string) (*Secret, error) {
 	})
 }
 
-// Rollback writes a new version equal to version n.
+// Rollback writes a new version equal to version n. A retired secret
+// comes back to active, as with Set.
 func (s *Store) Rollback(ctx context.Context, path string, n int) (VersionInfo, error) {
 	var vi VersionInfo
 	_, err := s.change(ctx, path, Entry{Action: "rollback"}, func(tx *bolt.Tx, lk []byte, sc *Secret) error {
@@ -673,6 +674,10 @@ func (s *Store) Rollback(ctx context.Context, path string, n int) (VersionInfo, 
 			return err
 		}
 		vi, err = s.addVersion(tx, lk, sc, f, fmt.Sprintf("rollback to %d", n), s.Now())
+		// A new current version brings a retired secret back, as Set does.
+		if sc.Meta.Status == StatusRetired {
+			sc.Meta.Status = StatusActive
+		}
 		return err
 	})
 	return vi, err

@@ -177,3 +177,21 @@ func TestCheckAndSet(t *testing.T) {
 		t.Fatalf("audit action %q", es[0].Action)
 	}
 }
+
+func TestRollbackRevivesRetired(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("value", "fake-1"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retire(ctx, "prod/db"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rollback(ctx, "prod/db", 1); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := s.List(ctx, "prod/")
+	if err != nil || len(heads) != 1 || heads[0].Status != StatusActive || heads[0].Current != 2 {
+		t.Fatalf("after rollback: %v %+v", err, heads)
+	}
+}
