@@ -27,7 +27,8 @@ func newLsCmd(f *Factory) *cobra.Command {
 		Long: `List the paths of the secrets whose path starts with PREFIX (a folder such
 as prod/, or any start of a path), sorted.
 
---long adds kind, status, current version, last update and owner. On a
+--long adds kind, status, current version, last update, owner, and what
+needs attention by the dates (expired, expires in Nd, rotation overdue). On a
 terminal the columns are aligned under a header; piped, they are
 tab-separated without a header, with times in RFC 3339.
 
@@ -84,14 +85,19 @@ func runLs(ctx context.Context, opts *lsOptions) error {
 		}
 		return nil
 	}
-	t := newTable(f, "PATH", "KIND", "STATUS", "VERSION", "UPDATED", "OWNER")
+	t := newTable(f, "PATH", "KIND", "STATUS", "VERSION", "UPDATED", "OWNER", "ATTENTION")
 	st := f.styles()
+	now := time.Now()
 	for _, h := range heads {
 		status := string(h.Status)
 		if f.IsStdoutTTY() && h.Status == store.StatusCompromised {
 			status = st.bad.Render(status)
 		}
-		t.add(h.Path, orDash(string(h.Kind)), orDash(status), strconv.Itoa(h.Current), f.fmtTime(h.Updated), orDash(h.Owner))
+		var notes []string
+		for _, a := range h.Attention(now) {
+			notes = append(notes, a.Text)
+		}
+		t.add(h.Path, orDash(string(h.Kind)), orDash(status), strconv.Itoa(h.Current), f.fmtTime(h.Updated), orDash(h.Owner), orDash(strings.Join(notes, ", ")))
 	}
 	return t.print()
 }

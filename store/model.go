@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	wcrypto "github.com/opsward/ward/crypto"
@@ -116,6 +117,47 @@ type Head struct {
 	Updated   time.Time
 	Expires   time.Time
 	RotateDue time.Time
+}
+
+// ExpiringWithin is how far ahead an expiry needs attention.
+const ExpiringWithin = 30 * 24 * time.Hour
+
+// Attention is one thing about a secret that needs the operator's
+// attention by its dates: Kind is "expired", "expiring" or "overdue" (its
+// rotation), Text says it in words ("expires in 3d").
+type Attention struct {
+	Kind string
+	Text string
+}
+
+// Attention lists what needs attention about h at now by its expiry and
+// rotation dates (its status, such as compromised, is the caller's to
+// show). A retired secret needs none.
+func (h Head) Attention(now time.Time) []Attention {
+	if h.Status == StatusRetired {
+		return nil
+	}
+	var out []Attention
+	if !h.Expires.IsZero() {
+		switch left := h.Expires.Sub(now); {
+		case left <= 0:
+			out = append(out, Attention{"expired", "expired"})
+		case left <= ExpiringWithin:
+			out = append(out, Attention{"expiring", "expires in " + days(left)})
+		}
+	}
+	if !h.RotateDue.IsZero() && !h.RotateDue.After(now) {
+		out = append(out, Attention{"overdue", "rotation overdue"})
+	}
+	return out
+}
+
+// days renders a positive duration in whole days, rounding up, so "expires
+// in 1d" is never said of something that has three hours left and "0d" is
+// never said at all.
+func days(d time.Duration) string {
+	n := int((d + 24*time.Hour - 1) / (24 * time.Hour))
+	return fmt.Sprintf("%dd", n)
 }
 
 // HeadOf summarises s.

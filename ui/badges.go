@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -9,9 +8,6 @@ import (
 
 	"github.com/opsward/ward/store"
 )
-
-// expiringWithin is how far ahead an expiry earns a badge.
-const expiringWithin = 30 * 24 * time.Hour
 
 // badge is a status marker with words, so it reads without colour.
 type badge struct {
@@ -30,16 +26,15 @@ func badgesFor(st *Styles, h *store.Head, now time.Time) []badge {
 	case store.StatusPending:
 		out = append(out, badge{"pending", st.Badge.Overdue})
 	}
-	if !h.Expires.IsZero() && h.Status != store.StatusRetired {
-		switch left := h.Expires.Sub(now); {
-		case left <= 0:
-			out = append(out, badge{"expired", st.Badge.Compromised})
-		case left <= expiringWithin:
-			out = append(out, badge{"expires in " + days(left), st.Badge.Expiring})
+	for _, a := range h.Attention(now) {
+		style := st.Badge.Overdue
+		switch a.Kind {
+		case "expired":
+			style = st.Badge.Compromised
+		case "expiring":
+			style = st.Badge.Expiring
 		}
-	}
-	if !h.RotateDue.IsZero() && !h.RotateDue.After(now) && h.Status != store.StatusRetired {
-		out = append(out, badge{"rotation overdue", st.Badge.Overdue})
+		out = append(out, badge{a.Text, style})
 	}
 	return out
 }
@@ -50,12 +45,4 @@ func renderBadges(bs []badge) string {
 		parts[i] = b.style.Render("[" + b.text + "]")
 	}
 	return strings.Join(parts, " ")
-}
-
-// days renders a positive duration in whole days, rounding up, so "expires
-// in 1d" is never said of something that has three hours left and "0d" is
-// never said at all.
-func days(d time.Duration) string {
-	n := int((d + 24*time.Hour - 1) / (24 * time.Hour))
-	return fmt.Sprintf("%dd", n)
 }
