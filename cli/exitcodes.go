@@ -168,7 +168,7 @@ func defaultHints(err error, storeName string) []string {
 	case ExitLocked:
 		return []string{"another ward holds the store; try again when it is done"}
 	case ExitWrongKey:
-		return []string{"name the store's identity file with --identity FILE"}
+		return []string{"the identity or passphrase given does not open it; another identity file goes with --identity FILE"}
 	case ExitDamaged:
 		var ae *store.AuditError
 		if errors.As(err, &ae) && ae.InTail() {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -91,6 +92,14 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	}
 	if opts.Out == "" && f.JSON {
 		return usageErrorf("--json describes the export on stdout: give the file with --out FILE")
+	}
+	if opts.Out != "" {
+		// An export is often the backup: never write over one unasked.
+		if _, err := os.Stat(opts.Out); err == nil {
+			if err := f.confirm(fmt.Sprintf("%s exists: write the export over it", opts.Out)); err != nil {
+				return err
+			}
+		}
 	}
 	var rs []age.Recipient
 	for _, r := range opts.Recipients {

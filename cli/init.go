@@ -75,7 +75,11 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	}
 	res, err := store.Init(ctx, file, io)
 	if err != nil {
-		return withHint(err, initHints(err, opts)...)
+		if hs := initHints(err, opts); len(hs) > 0 {
+			// The general hints speak of a store that exists.
+			return onlyHints(err, hs...)
+		}
+		return err
 	}
 	s := res.Store
 	if f.JSON {

@@ -125,14 +125,14 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		if f.JSON {
 			return f.printJSON(plan)
 		}
-		if err := printPlan(f, plan); err != nil {
+		if err := printPlan(f, plan, prefer); err != nil {
 			return err
 		}
 		f.status("%s (dry run: nothing changed)", planCounts(plan))
 		return nil
 	}
 	if !f.JSON {
-		if err := printPlan(f, plan); err != nil {
+		if err := printPlan(f, plan, prefer); err != nil {
 			return err
 		}
 	}
@@ -227,13 +227,17 @@ func destroys(p *wsync.Plan, prefer wsync.Side) int {
 
 // printPlan prints one line per path with something to do, then the
 // paths the plan could not judge.
-func printPlan(f *Factory, p *wsync.Plan) error {
+func printPlan(f *Factory, p *wsync.Plan, prefer wsync.Side) error {
 	t := newTable(f, "ACTION", "PATH", "DETAIL")
 	for _, it := range p.Items {
 		if it.Action == wsync.ActionAdopt || it.Action == wsync.ActionForget {
 			continue // bookkeeping only: nothing moves
 		}
-		t.add(string(it.Action), it.Path, itemDetail(it))
+		detail := itemDetail(it)
+		if it.Action == wsync.ActionConflict && prefer != "" {
+			detail += "; --prefer " + string(prefer) + ": the " + string(prefer) + " side wins"
+		}
+		t.add(string(it.Action), it.Path, detail)
 	}
 	for _, e := range p.Failures {
 		t.add("failed", e.Path, e.Op+": "+e.Err.Error())
