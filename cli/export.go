@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"os"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"filippo.io/age"
