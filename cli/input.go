@@ -84,19 +84,35 @@ func parseEnv(b []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// parseJSONFields reads a JSON object of strings.
+// parseJSONFields reads a JSON object whose values are strings, numbers or
+// booleans (a number or a boolean is kept as its JSON text, "5432" or
+// "true", as a sync pull keeps one); a nested object, array or null is an
+// error.
 func parseJSONFields(b []byte) (map[string]string, error) {
-	var m map[string]string
-	if err := decodeJSON(b, &m); err != nil {
+	var raw map[string]json.RawMessage
+	if err := decodeJSON(b, &raw); err != nil {
 		return nil, err
 	}
-	if len(m) == 0 {
+	if len(raw) == 0 {
 		return nil, errors.New("the JSON object has no fields")
 	}
-	for k := range m {
+	m := make(map[string]string, len(raw))
+	for k, v := range raw {
 		if _, err := store.CleanField(k); err != nil {
 			return nil, errors.New("a key of the JSON object is not a valid field name (letters, digits, _ - .)")
 		}
+		var str string
+		switch t := bytes.TrimSpace(v); {
+		case len(t) > 0 && t[0] == '"':
+			if err := json.Unmarshal(t, &str); err != nil {
+				return nil, fmt.Errorf("field %q: not a valid JSON string", k)
+			}
+		case len(t) > 0 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9')), string(t) == "true", string(t) == "false":
+			str = string(t)
+		default:
+			return nil, fmt.Errorf("field %q: a nested object, array or null; store the whole JSON as one value with --format raw", k)
+		}
+		m[k] = str
 	}
 	return m, nil
 }
@@ -125,7 +141,7 @@ func decodeJSON(b []byte, v any) error {
 
 func jsonShape(v any) string {
 	switch v.(type) {
-	case *map[string]string:
+	case *map[string]string, *map[string]json.RawMessage:
 		return "an object of strings"
 	case *map[string]map[string]string:
 		return "an object of path -> object of strings"
