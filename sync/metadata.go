@@ -155,14 +155,17 @@ func encodeList(items []string) (string, int) {
 }
 
 func decodeList(v string) []string {
+	items := strings.Split(v, ",")
 	if strings.HasPrefix(v, "[") {
-		var out []string
-		if json.Unmarshal([]byte(v), &out) == nil {
-			return out
+		var list []string
+		if json.Unmarshal([]byte(v), &list) == nil {
+			items = list
 		}
 	}
+	// Another tool may have written empty items ("[\"\"]", "a,,b"): they
+	// are not tags.
 	var out []string
-	for _, it := range strings.Split(v, ",") {
+	for _, it := range items {
 		if it = strings.TrimSpace(it); it != "" {
 			out = append(out, it)
 		}
