@@ -80,7 +80,10 @@ type Secret struct {
 	Versions []VersionInfo `json:"versions"`
 	Created  time.Time     `json:"created"`
 	Updated  time.Time     `json:"updated"`
-	Rotated  time.Time     `json:"rotated,omitzero"`
+	// Rotated is when the values last changed (a new version with other
+	// values than the one before; not a rollback), or MarkRotated was
+	// called; zero: never since creation.
+	Rotated time.Time `json:"rotated,omitzero"`
 }
 
 // Version returns the description of version n, or false.
@@ -176,6 +179,20 @@ func HeadOf(s *Secret) Head {
 
 // Fields is one version's values, by field name.
 type Fields map[string]wcrypto.Secret
+
+// Equal reports whether f and o hold the same fields with the same values.
+func (f Fields) Equal(o Fields) bool {
+	if len(f) != len(o) {
+		return false
+	}
+	for k, v := range f {
+		w, ok := o[k]
+		if !ok || !v.Equal(w) {
+			return false
+		}
+	}
+	return true
+}
 
 // Names returns the field names in sorted order.
 func (f Fields) Names() []string {

@@ -121,6 +121,19 @@ func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action 
 	if len(sc.Versions) > 0 {
 		n = sc.Versions[len(sc.Versions)-1].N + 1
 	}
+	// New values are a rotation: the credential in use changed (a
+	// generated password, a pulled one, a new key set by hand), so the
+	// rotation clock starts again. A rollback puts an older credential
+	// back: not a rotation.
+	if sc.Current > 0 && !strings.HasPrefix(action, "rollback") {
+		prev, err := s.readFields(tx, lk, sc, sc.Current)
+		if err != nil {
+			return VersionInfo{}, err
+		}
+		if !prev.Equal(f) {
+			sc.Rotated = now
+		}
+	}
 	rec := versionRecord{Fields: make(map[string]string, len(f))}
 	for k, v := range f {
 		rec.Fields[k] = v.Reveal()

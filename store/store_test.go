@@ -195,3 +195,50 @@ func TestRollbackRevivesRetired(t *testing.T) {
 		t.Fatalf("after rollback: %v %+v", err, heads)
 	}
 }
+
+// New values restart the rotation clock; the same values, metadata and a
+// rollback do not.
+func TestNewValuesAreARotation(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	s.Now = func() time.Time { return now }
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-1"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetMeta(ctx, "prod/db", func(m *Meta) error { m.RotateEvery = Duration(24 * time.Hour); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	due := func() time.Time {
+		t.Helper()
+		sc, err := s.Show(ctx, "prod/db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.RotationDue()
+	}
+	if got := due(); !got.Equal(t0.Add(24 * time.Hour)) {
+		t.Fatalf("due %v", got)
+	}
+	now = t0.Add(48 * time.Hour)
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-1"), SetOptions{}); err != nil { // same value
+		t.Fatal(err)
+	}
+	if got := due(); !got.Equal(t0.Add(24 * time.Hour)) {
+		t.Fatalf("the same value moved the due date to %v", got)
+	}
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-2"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(); !got.Equal(t0.Add(72 * time.Hour)) {
+		t.Fatalf("a new value: due %v", got)
+	}
+	now = t0.Add(96 * time.Hour)
+	if _, err := s.Rollback(ctx, "prod/db", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(); !got.Equal(t0.Add(72 * time.Hour)) {
+		t.Fatalf("a rollback moved the due date to %v", got)
+	}
+}
