@@ -119,6 +119,10 @@ func TestDetailCopyErrorSaysWhere(t *testing.T) {
 	d.keys("c")
 	d.must("error: copy prod/payments/stripe#value:")
 	d.mustNot(canary, "clipboard clears")
+	// The error is about the detail screen: the history opened next
+	// starts without it.
+	d.keys("h")
+	d.mustNot("error: copy")
 }
 
 func TestDetailEachFieldRemasksOnItsOwnTimer(t *testing.T) {
