@@ -94,6 +94,13 @@ func (o *genOptions) genSpec(field string) (gen.Spec, error) {
 		"passphrase": {"passphrase", "words"},
 		"ssh":        {"ssh", "comment"},
 	}
+	// 0 is how the flags say "the default": asked for outright, it is
+	// a mistake, not a default.
+	for fl, v := range map[string]int{"length": o.Length, "bytes": o.Bytes, "words": o.Words} {
+		if o.changed(fl) && v < 1 {
+			return gen.Spec{}, usageErrorf("--%s must be at least 1", fl)
+		}
+	}
 	var kinds []string
 	for k, flags := range groups {
 		for _, fl := range flags {
