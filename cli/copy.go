@@ -64,10 +64,16 @@ func runCopy(ctx context.Context, opts *copyOptions) error {
 		return err
 	}
 	if err := clip.Copy(v, opts.ClearAfter); err != nil {
-		// The value was read (and that is audited), but it never reached
-		// the clipboard: the log says so too. The error names no value.
+		// The value was read (and that is audited); the log also says
+		// whether it reached the clipboard (unavailable) or reached it and
+		// will not be cleared (the clearer did not start). The error names
+		// no value.
+		outcome := "not cleared"
+		if errors.Is(err, clip.ErrUnavailable) {
+			outcome = "failed"
+		}
 		_ = s.Record(ctx, store.Entry{Action: "copy", Path: ref.Path, Field: field, Version: versionOr(opts.Version, sc.Current),
-			Outcome: "failed", Detail: "clipboard: " + err.Error()})
+			Outcome: outcome, Detail: "clipboard: " + err.Error()})
 		if errors.Is(err, clip.ErrUnavailable) {
 			return withHint(err, "print it instead with: ward get "+ref.Path+"#"+field)
 		}
