@@ -35,6 +35,11 @@ type Factory struct {
 	// newPrompter opens the controlling terminal; nil when nobody can be
 	// asked.
 	newPrompter func() *ttyPrompter
+
+	// catchInterrupts makes SIGINT and SIGTERM cancel the command's
+	// context from when it is called (see interrupt.go); nil when nothing
+	// should catch them (tests that run commands in-process).
+	catchInterrupts func()
 }
 
 // newFactory returns a Factory on the process's streams.

@@ -30,6 +30,7 @@ func (ttyPrompter) Passphrase(prompt string, confirm bool) (string, error) {
 		return "", err
 	}
 	defer tty.Close()
+	defer asking(tty)()
 	read := func(p string) (string, error) {
 		fmt.Fprintf(tty, "%s: ", p)
 		b, err := term.ReadPassword(int(tty.Fd()))
@@ -66,6 +67,7 @@ func (ttyPrompter) Line(prompt string) (string, error) {
 		return "", err
 	}
 	defer tty.Close()
+	defer asking(tty)()
 	fmt.Fprint(tty, prompt)
 	line, err := bufio.NewReader(tty).ReadString('\n')
 	if err != nil {
