@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,5 +84,41 @@ func TestPrintErrorJSON(t *testing.T) {
 		`{"error":{"code":3,"message":"secret a: not found","hints":["try b"]}}` + "\n"
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
+
+// TestSubcommandNames: the table newRootCmd builds from names each
+// command and its aliases as the command itself does, so commandFor
+// builds the right one.
+func TestSubcommandNames(t *testing.T) {
+	f := newFactory()
+	for _, sc := range subcommands {
+		c := sc.make(f)
+		if got := append([]string{c.Name()}, c.Aliases...); !slices.Equal(got, sc.names) {
+			t.Errorf("table says %v, the command %v", sc.names, got)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"get", "prod/db"}, "get"},
+		{[]string{"--store", "work", "-i", "id.txt", "get", "x"}, "get"},
+		{[]string{"--json", "list"}, "list"},
+		{[]string{"-i", "get", "ls"}, "ls"}, // "get" is -i's value here
+		{[]string{"help", "get"}, ""},
+		{[]string{"__complete", "ge"}, ""},
+		{[]string{"nosuch"}, ""},
+		{[]string{"--", "get"}, ""},
+		{nil, ""},
+	} {
+		if got := commandFor(tc.args); got != tc.want {
+			t.Errorf("commandFor(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	// Built alone, a command runs as in the whole tree.
+	root := newRootCmd(f, "get")
+	if len(root.Commands()) != 1 || root.Commands()[0].Name() != "get" {
+		t.Fatalf("commands %v", root.Commands())
 	}
 }
