@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -150,6 +151,10 @@ type Store struct {
 	// and have not met the store yet; the next transaction checks them.
 	keyUnchecked bool
 	creating     bool
+
+	// kept is the read-only handle Open read the header through, kept
+	// for the transaction that usually follows at once (see keptDB).
+	kept *keptDB
 
 	// LockTimeout is how long a transaction waits for another process's
 	// lock before failing with ErrLocked.
@@ -304,7 +309,11 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		return nil, &CorruptError{File: file, Where: "file", Reason: "is a directory"}
 	}
 	s := newStore(file)
-	err = s.view(ctx, func(tx *bolt.Tx) error {
+	db, err := s.open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	err = s.viewOn(db, func(tx *bolt.Tx) error {
 		h := tx.Bucket(bktHeader)
 		if h == nil {
 			return &CorruptError{File: file, Where: "header", Reason: "not a ward store (no header)"}
@@ -335,9 +344,64 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		return nil
 	})
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
+	s.keep(db)
 	return s, nil
+}
+
+// keptDB is the read-only handle Open read a store's header through,
+// kept for the transaction that usually follows at once: a `ward get` then
+// opens and maps the file once, not twice. Its shared lock is let go when
+// a transaction takes the handle, before any read-write transaction, and
+// at the latest keptFor after Open, so a store opened and then left
+// waiting (a prompt, an idle TUI) never holds the file.
+type keptDB struct {
+	mu    sync.Mutex
+	db    *bolt.DB
+	file  string
+	timer *time.Timer
+}
+
+// keptFor is how long Open keeps its read-only handle for the next
+// transaction.
+const keptFor = 100 * time.Millisecond
+
+func (s *Store) keep(db *bolt.DB) {
+	k := &keptDB{db: db, file: s.File}
+	k.timer = time.AfterFunc(keptFor, func() {
+		if db := k.take(k.file); db != nil {
+			db.Close()
+		}
+	})
+	s.kept = k
+}
+
+// take hands over the handle if it is still there and is file's.
+func (k *keptDB) take(file string) *bolt.DB {
+	if k == nil {
+		return nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	db := k.db
+	if db == nil || file != k.file {
+		return nil
+	}
+	k.db = nil
+	k.timer.Stop()
+	return db
+}
+
+// takeKept hands over the kept read-only handle, if there still is one.
+func (s *Store) takeKept() *bolt.DB { return s.kept.take(s.File) }
+
+// dropKept closes the kept handle, letting go of its shared lock.
+func (s *Store) dropKept() {
+	if db := s.takeKept(); db != nil {
+		db.Close()
+	}
 }
 
 // Unlock opens the key envelope with the given identities. It returns an
@@ -441,11 +505,18 @@ func (s *Store) open(ctx context.Context, readOnly bool) (db *bolt.DB, err error
 // for its duration. A panic from bbolt on a damaged page becomes a
 // CorruptError.
 func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
-	db, err := s.open(ctx, true)
-	if err != nil {
-		return err
+	db := s.takeKept()
+	if db == nil {
+		if db, err = s.open(ctx, true); err != nil {
+			return err
+		}
 	}
 	defer db.Close()
+	return s.viewOn(db, fn)
+}
+
+// viewOn runs fn in a read-only transaction on db.
+func (s *Store) viewOn(db *bolt.DB, fn func(*bolt.Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
 	return db.View(func(tx *bolt.Tx) error {
@@ -490,6 +561,9 @@ func (s *Store) checkSize(tx *bolt.Tx) error {
 
 // update runs fn in a read-write transaction and commits it with fsync.
 func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
+	// The kept handle's shared lock would keep this process's own
+	// exclusive one waiting.
+	s.dropKept()
 	db, err := s.open(ctx, false)
 	if err != nil {
 		return err

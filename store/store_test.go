@@ -242,3 +242,54 @@ func TestNewValuesAreARotation(t *testing.T) {
 		t.Fatalf("a rollback moved the due date to %v", got)
 	}
 }
+
+// Open keeps its read-only handle for the next transaction, but never in
+// anyone's way: the same Store writes at once (the shared lock is let go
+// first), and another writer gets the file once keptFor has passed even
+// if the opener never touches the store again.
+func TestOpenKeepsHandleBriefly(t *testing.T) {
+	ctx := context.Background()
+	s, idText := newTestStore(t)
+	id, _ := wcrypto.ParseIdentity(idText)
+	open := func() *Store {
+		t.Helper()
+		o, err := Open(ctx, s.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Unlock(id); err != nil {
+			t.Fatal(err)
+		}
+		o.LockTimeout = 5 * time.Second
+		return o
+	}
+
+	self := open()
+	start := time.Now()
+	if _, err := self.Set(ctx, "app/a", fields("value", "fake-a"), SetOptions{}); err != nil {
+		t.Fatalf("write right after Open: %v", err)
+	}
+	if d := time.Since(start); d >= keptFor {
+		t.Errorf("write right after Open took %s: it waited for its own kept handle", d)
+	}
+
+	idle := open() // opened, then left alone
+	idle.kept.mu.Lock()
+	held := idle.kept.db != nil
+	idle.kept.mu.Unlock()
+	if !held {
+		t.Fatal("Open kept no handle")
+	}
+	other := open()
+	other.dropKept()
+	if _, err := other.Set(ctx, "app/b", fields("value", "fake-b"), SetOptions{}); err != nil {
+		t.Fatalf("another writer while a Store sits opened: %v", err)
+	}
+	if idle.kept.take(idle.File) != nil {
+		t.Error("the idle Store still holds its handle after a writer got the file")
+	}
+	// Its next read opens the file afresh.
+	if _, f, err := idle.Get(ctx, "app/b", GetOptions{}); err != nil || f["value"].Reveal() != "fake-b" {
+		t.Fatalf("idle store read: %v", err)
+	}
+}
