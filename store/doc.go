@@ -44,9 +44,12 @@
 // change. A retrieval of values (Get, GetMany, and Record for actions
 // outside the store) changes nothing, so it reads in a read-only
 // transaction and appends its entry to the audit tail, NAME.ward-audit,
-// with one write and one fdatasync, before any value is returned: no
-// entry, no value. The next read-write transaction folds the tail into
-// the audit bucket. The tail's format and what its chain finds are in
+// with one write before any value is returned: no entry, no value. That
+// write is not synced (set WARD_AUDIT_SYNC=1 to sync it): it survives the
+// process being killed at any moment, and the disk has it once the
+// kernel writes it back (seconds), or at the next change, whose commit
+// syncs it. The next read-write transaction folds the tail into the
+// audit bucket. The tail's format and what its chain finds are in
 // tail.go.
 //
 // # Errors

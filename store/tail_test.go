@@ -374,3 +374,44 @@ func TestTailRekeyWithNothingPending(t *testing.T) {
 		t.Fatalf("doctor: %v %+v", err, rep)
 	}
 }
+
+// A retrieval's audit entry is written, not synced, unless
+// WARD_AUDIT_SYNC=1 asks for it; either way it is there to read back.
+func TestTailSyncOnlyWhenAsked(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "app/a", fields("value", "fake-a"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	syncs := 0
+	was := syncTail
+	syncTail = func(f *os.File) error { syncs++; return was(f) }
+	defer func() { syncTail = was }()
+
+	for _, c := range []struct {
+		env  string
+		want int
+	}{{"", 0}, {"0", 0}, {"1", 1}} {
+		t.Setenv("WARD_AUDIT_SYNC", c.env)
+		syncs = 0
+		if _, _, err := s.Get(ctx, "app/a", GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if syncs != c.want {
+			t.Errorf("WARD_AUDIT_SYNC=%q: %d syncs for one get, want %d", c.env, syncs, c.want)
+		}
+	}
+	es, err := s.Audit(ctx, AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range es {
+		if e.Action == "get" {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d get entries in the audit log, want 3", n)
+	}
+}
