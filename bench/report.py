@@ -28,6 +28,27 @@ def hyperfine(name):
     return {r["command"]: r for r in data["results"]}
 
 
+def rounds(prefix):
+    """Merges hyperfine's PREFIX-r1.json, -r2.json... (bench/run times each
+    command in rounds) into one result per command, recomputed over all
+    its runs."""
+    merged = {}
+    k = 1
+    while os.path.exists(os.path.join(out, "%s-r%d.json" % (prefix, k))):
+        for cmd, r in hyperfine("%s-r%d.json" % (prefix, k)).items():
+            merged.setdefault(cmd, []).extend(r["times"])
+        k += 1
+    res = {}
+    for cmd, t in merged.items():
+        t = sorted(t)
+        n = len(t)
+        mean = sum(t) / n
+        med = t[n // 2] if n % 2 else (t[n // 2 - 1] + t[n // 2]) / 2
+        sd = (sum((x - mean) ** 2 for x in t) / (n - 1)) ** 0.5 if n > 1 else 0.0
+        res[cmd] = {"command": cmd, "times": t, "median": med, "mean": mean, "stddev": sd, "min": t[0]}
+    return res
+
+
 def gobench(name):
     """name -> ns/op, plus any extra metrics as name:unit."""
     res = {}
@@ -42,7 +63,7 @@ def gobench(name):
     return res
 
 
-get = hyperfine("get.json")
+get = rounds("get") or hyperfine("get.json")
 setls = hyperfine("set-ls.json")
 ms = lambda r: r["median"] * 1e3  # noqa: E731
 
