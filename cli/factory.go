@@ -40,6 +40,9 @@ type Factory struct {
 	// context from when it is called (see interrupt.go); nil when nothing
 	// should catch them (tests that run commands in-process).
 	catchInterrupts func()
+	// softInterrupt makes stop the first signal's work, until done (see
+	// interrupts.softly); nil in those tests too.
+	softInterrupt func(stop func()) (done func())
 }
 
 // newFactory returns a Factory on the process's streams.

@@ -47,20 +47,60 @@ var oneShotCommands = map[string]bool{
 	"ward " + agent.AgentCommand: true,
 }
 
-// catchInterrupts returns the function that makes SIGINT and SIGTERM
-// cancel ctx (through cancel) from the moment it is first called.
-func catchInterrupts(cancel context.CancelFunc) func() {
-	var once sync.Once
+// interrupts turns SIGINT and SIGTERM into the cancellation of the
+// command's context, from when catch is first called. A command may make
+// the first signal gentler (softly): a sync then finishes the writes under
+// way and stops. The signal after the one that cancels gets the default
+// action, so a command stuck on the way out can still be ended.
+type interrupts struct {
+	cancel context.CancelFunc
+	once   sync.Once
+	mu     sync.Mutex
+	soft   func()
+}
+
+func (in *interrupts) catch() {
+	in.once.Do(func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			for range ch {
+				in.mu.Lock()
+				soft := in.soft
+				in.soft = nil
+				in.mu.Unlock()
+				if soft != nil {
+					soft()
+					continue
+				}
+				in.cancel()
+				signal.Stop(ch)
+				return
+			}
+		}()
+	})
+}
+
+// softly makes stop what the next signal does instead of cancelling, until
+// done is called.
+func (in *interrupts) softly(stop func()) (done func()) {
+	in.mu.Lock()
+	in.soft = stop
+	in.mu.Unlock()
 	return func() {
-		once.Do(func() {
-			ch := make(chan os.Signal, 1)
-			signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-			go func() {
-				<-ch
-				cancel()
-			}()
-		})
+		in.mu.Lock()
+		in.soft = nil
+		in.mu.Unlock()
 	}
+}
+
+// softly is interrupts.softly when signals are caught, and nothing in
+// tests that run commands in-process.
+func (f *Factory) softly(stop func()) (done func()) {
+	if f.softInterrupt == nil {
+		return func() {}
+	}
+	return f.softInterrupt(stop)
 }
 
 // catchInterruptsFor starts catching signals unless cmd is a one-shot

@@ -34,7 +34,8 @@ func Execute() (code int) {
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f.catchInterrupts = catchInterrupts(cancel)
+	in := &interrupts{cancel: cancel}
+	f.catchInterrupts, f.softInterrupt = in.catch, in.softly
 	return run(ctx, f, os.Args[1:])
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -152,7 +153,15 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 			return err
 		}
 	}
-	sum, aerr := c.Apply(ctx, s, plan, wsync.ApplyOptions{Prefer: prefer, Destroy: opts.Destroy, Progress: prog.event})
+	// The first Ctrl-C lets the writes under way finish, so that each
+	// path is either sent or not; the second cuts them off.
+	stop := make(chan struct{})
+	done := f.softly(func() {
+		prog.note(f.ErrOut, "ward: stopping once the writes under way are done (Ctrl-C again to cut them off)")
+		close(stop)
+	})
+	sum, aerr := c.Apply(ctx, s, plan, wsync.ApplyOptions{Prefer: prefer, Destroy: opts.Destroy, Progress: prog.event, Stop: stop})
+	done()
 	prog.clear()
 	if sum != nil {
 		if f.JSON {
@@ -167,6 +176,9 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 		}
 	}
 	switch {
+	case errors.Is(aerr, wsync.ErrStopped):
+		// The summary above says what was done and what was not.
+		return fmt.Errorf("remote %s: %w", name, errInterrupted)
 	case aerr != nil:
 		return remoteHints(aerr, name)
 	case len(sum.Conflicts) > 0:
@@ -319,7 +331,8 @@ func massDelete(paths int) int { return max(10, paths/10) }
 // terminal; elsewhere it does nothing (a log file or a pipe gets no
 // carriage returns).
 type progress struct {
-	w     io.Writer // nil: off
+	mu    sync.Mutex // a note can come from the signal handler
+	w     io.Writer  // nil: off
 	last  time.Time
 	drawn bool
 }
@@ -337,6 +350,8 @@ func (p *progress) event(e wsync.Event) {
 	if p.w == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := time.Now()
 	if now.Sub(p.last) < 100*time.Millisecond && (e.Total == 0 || e.Done < e.Total) {
 		return
@@ -348,10 +363,24 @@ func (p *progress) event(e wsync.Event) {
 
 // clear removes the line, so what follows starts on a clean one.
 func (p *progress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+}
+
+func (p *progress) clearLocked() {
 	if p.w != nil && p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.drawn = false
 	}
+}
+
+// note writes a line to w (stderr) with the progress line out of its way.
+func (p *progress) note(w io.Writer, line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	fmt.Fprintln(w, line)
 }
 
 // progressLine is "ward: planning: 120 paths" or "ward: applying

@@ -21,7 +21,7 @@ var (
 	ErrUnreachable = errors.New("server unreachable")
 	// ErrStopped means the caller stopped an apply (ApplyOptions.Stop)
 	// before every path was attempted; the next sync does the rest.
-	ErrStopped = errors.New("stopped before the end; the next sync does the rest")
+	ErrStopped = errors.New("asked to stop; the next sync does the rest")
 	// ErrNotKVv2 means the mount is not a KV version 2 engine.
 	ErrNotKVv2 = errors.New("not a KV version 2 mount")
 	// ErrRedirect means the server redirected to another host, which
