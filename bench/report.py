@@ -139,9 +139,9 @@ split = []
 if sg_start:
     split.append(("process start of a Go binary that links the store (runtime, package init)", sg_start))
 if sg_start and sg_unlock:
-    split.append(("Open (header read: bbolt read-only open) + unlock from the session cache", sg_unlock - sg_start))
+    split.append(("Open (bbolt read-only open, header read; the handle is kept for the Get) + unlock from the session cache", sg_unlock - sg_start))
 if sg_unlock and sg_warm:
-    split.append(("audited Get: read-only bbolt open and read, audit entry appended to the tail file with one fdatasync", sg_warm - sg_unlock))
+    split.append(("audited Get: read in the kept transaction, audit entry appended to the tail file (not synced)", sg_warm - sg_unlock))
 if sg_first and sg_warm:
     split.append(("first of session: keyring read over D-Bus, identity parse, age unwrap, cache put", sg_first - sg_warm))
 if warm and sg_warm:
