@@ -95,12 +95,15 @@ func printError(f *Factory, err error, code int) {
 // panicSite names the innermost ward function on the panicking stack, so a
 // bug report says where without saying what.
 func panicSite() string {
-	pcs := make([]uintptr, 32)
+	pcs := make([]uintptr, 64)
 	n := runtime.Callers(3, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
 	for {
 		fr, more := frames.Next()
-		if strings.HasPrefix(fr.Function, "github.com/opsward/ward/") && !strings.HasPrefix(fr.Function, "github.com/opsward/ward/cli.Execute") {
+		// store re-raises a bug's panic from its recover (recoverCorrupt):
+		// the site is further down, where it first panicked.
+		if strings.HasPrefix(fr.Function, "github.com/opsward/ward/") && !strings.HasPrefix(fr.Function, "github.com/opsward/ward/cli.Execute") &&
+			!strings.HasSuffix(fr.Function, ".recoverCorrupt") {
 			return fmt.Sprintf("%s (%s:%d)", fr.Function, fileBase(fr.File), fr.Line)
 		}
 		if !more {

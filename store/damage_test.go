@@ -290,3 +290,58 @@ func TestOlderRecordPutBack(t *testing.T) {
 		t.Fatalf("doctor missed the rollback: %+v", rep.Problems)
 	}
 }
+
+// A panic in ward's own code inside a transaction is a bug, not damage: it
+// goes on up (cli turns it into "internal error at …", without its value)
+// instead of becoming a CorruptError whose text would carry the panic
+// value; and a read-write transaction that panicked leaves the audit
+// tail's pending entries where they were.
+func TestBugPanicIsNotDamage(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "app/a", fields("value", "fake-a"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "app/a", GetOptions{}); err != nil { // one entry waits in the tail
+		t.Fatal(err)
+	}
+	catch := func(f func() error) (r any, err error) {
+		defer func() { r = recover() }()
+		return nil, f()
+	}
+	for name, txn := range map[string]func(fn func(*bolt.Tx) error) error{
+		"view":   func(fn func(*bolt.Tx) error) error { return s.view(ctx, fn) },
+		"update": func(fn func(*bolt.Tx) error) error { return s.update(ctx, fn) },
+	} {
+		r, err := catch(func() error {
+			return txn(func(*bolt.Tx) error {
+				var m map[string]int
+				m["fake-secret-in-a-bug"]++ // a nil map: a bug
+				return nil
+			})
+		})
+		if r == nil {
+			t.Errorf("%s: the bug's panic was swallowed (err %v)", name, err)
+		}
+		var ce *CorruptError
+		if errors.As(err, &ce) {
+			t.Errorf("%s: a bug reported as damage: %v", name, err)
+		}
+	}
+	es, err := s.Audit(ctx, AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gets := 0
+	for _, e := range es {
+		if e.Action == "get" {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d get entries after the panicking update, want 1 (the tail must keep it)", gets)
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Errorf("audit verify after the panics: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -576,11 +577,15 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error)
 	// Every read-write transaction first moves the audit tail's entries
 	// into the store (see tail.go), holding the tail locked until the
 	// commit is done or not (this runs after recoverCorrupt has set err).
+	// committed is set only when Update returned: a panic (re-raised by
+	// recoverCorrupt when it is a bug) rolled the fold back, and the tail
+	// must keep its entries.
 	var tf *tailFold
-	defer func() { tf.finish(s, err == nil) }()
+	committed := false
+	defer func() { tf.finish(s, committed) }()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
-	return db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bolt.Tx) error {
 		if err := s.begin(tx); err != nil {
 			return err
 		}
@@ -590,11 +595,54 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error)
 		}
 		return fn(tx)
 	})
+	committed = err == nil
+	return err
 }
 
+// recoverCorrupt turns a panic that damage causes into a CorruptError and
+// lets any other go on: a bug in ward is not the store's fault, and its
+// panic value (which could hold a value) must not become an error
+// message. Callers defer it.
 func (s *Store) recoverCorrupt(err *error) {
-	if r := recover(); r != nil {
-		*err = &CorruptError{File: s.File, Where: "database pages", Reason: fmt.Sprint("bbolt: ", r)}
+	r := recover()
+	if r == nil {
+		return
+	}
+	if !damagePanic(r) {
+		panic(r)
+	}
+	*err = &CorruptError{File: s.File, Where: "database pages", Reason: fmt.Sprint("bbolt: ", r)}
+}
+
+// damagePanic tells a panic a damaged file causes from a bug. Damage
+// shows as a memory fault (bbolt reading past its mapping of a cut file:
+// SetPanicOnFault makes that a panic) or as a panic raised inside bbolt
+// (its page checks, or an index taken from a damaged page). It is called
+// by recoverCorrupt's deferred call, so the panicking frames are still on
+// the stack below runtime.gopanic.
+func damagePanic(r any) bool {
+	// SetPanicOnFault's panics carry the faulting address (a nil
+	// dereference, a bug, does not).
+	if _, ok := r.(interface{ Addr() uintptr }); ok {
+		return true
+	}
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(1, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	inPanic := false
+	for {
+		fr, more := frames.Next()
+		switch {
+		case fr.Function == "runtime.gopanic":
+			inPanic = true
+		case inPanic && !strings.HasPrefix(fr.Function, "runtime."):
+			// The function that panicked (or whose code a runtime check
+			// stopped).
+			return strings.HasPrefix(fr.Function, "go.etcd.io/bbolt")
+		}
+		if !more {
+			return false
+		}
 	}
 }
 
