@@ -47,7 +47,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Output != nil {
 		opts = append(opts, tea.WithOutput(cfg.Output))
 	}
-	_, err := tea.NewProgram(NewRoot(c), opts...).Run()
+	g := newGuard(NewRoot(c))
+	_, err := tea.NewProgram(g, opts...).Run()
+	if site := g.bug.get(); site != "" {
+		return &BugError{Site: site}
+	}
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return ctx.Err()
 	}
