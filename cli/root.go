@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/opsward/ward/agent"
 	"github.com/opsward/ward/clip"
+	"github.com/opsward/ward/internal/panicsite"
 	"github.com/opsward/ward/store"
 	"github.com/opsward/ward/ui"
 )
@@ -92,32 +92,9 @@ func printError(f *Factory, err error, code int) {
 	}
 }
 
-// panicSite names the innermost ward function on the panicking stack, so a
-// bug report says where without saying what.
-func panicSite() string {
-	pcs := make([]uintptr, 64)
-	n := runtime.Callers(3, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	for {
-		fr, more := frames.Next()
-		// store re-raises a bug's panic from its recover (recoverCorrupt):
-		// the site is further down, where it first panicked.
-		if strings.HasPrefix(fr.Function, "github.com/opsward/ward/") && !strings.HasPrefix(fr.Function, "github.com/opsward/ward/cli.Execute") &&
-			!strings.HasSuffix(fr.Function, ".recoverCorrupt") {
-			return fmt.Sprintf("%s (%s:%d)", fr.Function, fileBase(fr.File), fr.Line)
-		}
-		if !more {
-			return "an unknown place"
-		}
-	}
-}
-
-func fileBase(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
-}
+// panicSite names where the panic began (the innermost ward function), so
+// a bug report says where without saying what.
+func panicSite() string { return panicsite.Site(panicsite.Origin()) }
 
 const rootLong = `ward keeps machine credentials (API keys, database passwords, SSH keys,
 certificates, tokens) in an age-encrypted local store whose key lives in

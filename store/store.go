@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/internal/panicsite"
 )
 
 // FormatVersion is the store format this build reads and writes.
@@ -617,33 +617,17 @@ func (s *Store) recoverCorrupt(err *error) {
 // damagePanic tells a panic a damaged file causes from a bug. Damage
 // shows as a memory fault (bbolt reading past its mapping of a cut file:
 // SetPanicOnFault makes that a panic) or as a panic raised inside bbolt
-// (its page checks, or an index taken from a damaged page). It is called
-// by recoverCorrupt's deferred call, so the panicking frames are still on
-// the stack below runtime.gopanic.
+// (its page checks, or an index taken from a damaged page). recoverCorrupt
+// calls it while the panic unwinds, so the panicking frames are still on
+// the stack.
 func damagePanic(r any) bool {
 	// SetPanicOnFault's panics carry the faulting address (a nil
 	// dereference, a bug, does not).
 	if _, ok := r.(interface{ Addr() uintptr }); ok {
 		return true
 	}
-	pcs := make([]uintptr, 64)
-	n := runtime.Callers(1, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	inPanic := false
-	for {
-		fr, more := frames.Next()
-		switch {
-		case fr.Function == "runtime.gopanic":
-			inPanic = true
-		case inPanic && !strings.HasPrefix(fr.Function, "runtime."):
-			// The function that panicked (or whose code a runtime check
-			// stopped).
-			return strings.HasPrefix(fr.Function, "go.etcd.io/bbolt")
-		}
-		if !more {
-			return false
-		}
-	}
+	fr := panicsite.Origin()
+	return len(fr) > 0 && strings.HasPrefix(fr[0].Function, "go.etcd.io/bbolt")
 }
 
 // ad builds the associated data that binds a sealed value to its place.

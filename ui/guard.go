@@ -3,11 +3,11 @@ package ui
 import (
 	"fmt"
 	"reflect"
-	"runtime"
-	"strings"
 	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/opsward/ward/internal/panicsite"
 )
 
 // A bug in a screen must end the TUI the way every ward error ends: the
@@ -124,27 +124,4 @@ func guardCmd(cmd tea.Cmd) tea.Cmd {
 
 var cmdType = reflect.TypeOf(tea.Cmd(nil))
 
-// panicSite names the innermost ward function below runtime.gopanic on the
-// stack of the deferred call that recovered.
-func panicSite() string {
-	pcs := make([]uintptr, 64)
-	n := runtime.Callers(1, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	inPanic := false
-	for {
-		fr, more := frames.Next()
-		switch {
-		case fr.Function == "runtime.gopanic":
-			inPanic = true
-		case inPanic && strings.HasPrefix(fr.Function, "github.com/opsward/ward/") && !strings.Contains(fr.Function, "ui.guard"):
-			file := fr.File
-			if i := strings.LastIndexByte(file, '/'); i >= 0 {
-				file = file[i+1:]
-			}
-			return fmt.Sprintf("%s (%s:%d)", fr.Function, file, fr.Line)
-		}
-		if !more {
-			return "an unknown place"
-		}
-	}
-}
+func panicSite() string { return panicsite.Site(panicsite.Origin()) }
