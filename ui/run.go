@@ -40,7 +40,10 @@ func Run(ctx context.Context, cfg Config) error {
 	lipgloss.SetColorProfile(colorProfile())
 	c := NewCommon(ctx, cfg.Store, cfg.StoreFile)
 	c.Demo = cfg.Demo
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	// ward's own handler (cli) turns SIGINT and SIGTERM into the end of
+	// ctx; bubbletea's would race it and could block for ever sending its
+	// quit message to an event loop that ctx had already stopped.
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if cfg.Input != nil {
 		opts = append(opts, tea.WithInput(cfg.Input))
 	}
