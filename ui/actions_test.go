@@ -122,6 +122,41 @@ func TestEditSecretForm(t *testing.T) {
 	}
 }
 
+// An edit saved over a version written meanwhile elsewhere is refused,
+// not a silent overwrite: the other writer's version stays current.
+func TestEditSecretFormConflict(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.must("Edit prod/payments/db")
+	// Another process writes a new password while the form is open.
+	other, err := store.Open(ctx, s.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.UnlockWithKey(ctx, s.DataKey()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Set(ctx, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")}, store.SetOptions{Merge: true}); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab") // password value
+	d.typeText(canary + "typed")
+	d.keys("ctrl+s")
+	d.must("it changed since this form opened it")
+	d.mustNot(canary)
+	sc, f, err := s.Get(ctx, "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Current != 3 || f["password"].Reveal() != canary+"elsewhere" {
+		t.Errorf("version %d: the other writer's value was overwritten", sc.Current)
+	}
+}
+
 func TestGenerate(t *testing.T) {
 	s := newTestStore(t)
 	c, _ := newTestCommon(t, s)

@@ -341,27 +341,37 @@ func (f *secretForm) save() tea.Cmd {
 			return savedMsg{path: path, added: true, version: vi.N, err: err}
 		}
 	}
-	return func() tea.Msg { return editSecret(ctx, s, path, m, vals) }
+	at := f.edit.Current
+	return func() tea.Msg { return editSecret(ctx, s, path, at, m, vals) }
 }
 
 // editSecret writes the metadata and, if any were typed, the values merged
-// over the current version: one transaction, whole or not at all.
-func editSecret(ctx context.Context, s *store.Store, path string, m store.Meta, vals store.Fields) savedMsg {
+// over the current version: one transaction, whole or not at all. It is
+// check-and-set against version at, the one the form was opened on: a
+// version written meanwhile (another terminal, a sync) is not silently
+// overwritten by values typed over an older one.
+func editSecret(ctx context.Context, s *store.Store, path string, at int, m store.Meta, vals store.Fields) savedMsg {
 	edit := func(old *store.Meta) error {
 		old.Kind, old.Owner, old.Tags, old.Usage = m.Kind, m.Owner, m.Tags, m.Usage
 		old.Description, old.RotateEvery = m.Description, m.RotateEvery
 		return nil
 	}
+	fail := func(err error) error {
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("edit %s: it changed since this form opened it (%w): esc, open it again and redo the edit", path, err)
+		}
+		return fmt.Errorf("edit %s: %w", path, err)
+	}
 	if len(vals) == 0 {
-		_, err := s.SetMeta(ctx, path, edit)
+		_, err := s.SetMetaWith(ctx, path, store.MetaOptions{IfVersion: at}, edit)
 		if err != nil {
-			err = fmt.Errorf("edit %s: %w", path, err)
+			err = fail(err)
 		}
 		return savedMsg{path: path, err: err}
 	}
-	vi, err := s.Set(ctx, path, vals, store.SetOptions{Merge: true, EditMeta: edit})
+	vi, err := s.Set(ctx, path, vals, store.SetOptions{Merge: true, EditMeta: edit, IfVersion: at})
 	if err != nil {
-		err = fmt.Errorf("edit %s: %w", path, err)
+		err = fail(err)
 	}
 	return savedMsg{path: path, version: vi.N, err: err}
 }
