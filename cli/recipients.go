@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,7 +55,8 @@ JSON (--json): {"recipient","fingerprint","action":"add"}` + exitStatus("2    ba
 		&cobra.Command{
 			Use:   "rm R",
 			Short: "Remove a recipient and re-key the store",
-			Long: `Remove recipient R and re-key: a fresh data key, every record resealed, in
+			Long: `Remove recipient R (as added, or its rcpt:… fingerprint from ls) and
+re-key: a fresh data key, every record resealed, in
 one transaction (the removed holder may have kept the old data key). The
 last recipient cannot be removed. On a terminal ward asks you to type the
 recipient's fingerprint to confirm; elsewhere it needs --yes.
@@ -106,11 +108,18 @@ func runRecipientsLs(ctx context.Context, f *Factory) error {
 }
 
 func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool) error {
-	canon, err := wcrypto.CanonicalRecipient(r)
-	if err != nil {
-		return &usageError{err}
+	// rm also takes the fingerprint that ls and add print (rcpt:…).
+	byPrint := remove && strings.HasPrefix(r, "rcpt:")
+	var canon, fp string
+	if byPrint {
+		fp = r
+	} else {
+		var err error
+		if canon, err = wcrypto.CanonicalRecipient(r); err != nil {
+			return &usageError{err}
+		}
+		fp = wcrypto.Fingerprint(canon)
 	}
-	fp := wcrypto.Fingerprint(canon)
 	s, err := f.OpenStore(ctx)
 	if err != nil {
 		return err
@@ -121,6 +130,13 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 		rs, lerr := s.Recipients(ctx)
 		if lerr != nil {
 			return lerr
+		}
+		if byPrint {
+			for _, x := range rs {
+				if wcrypto.Fingerprint(x) == fp {
+					canon = x
+				}
+			}
 		}
 		if !slices.Contains(rs, canon) {
 			return withHint(fmt.Errorf("recipient %s is not one of the store's: %w", fp, store.ErrNotFound), "ward recipients ls lists them")
