@@ -78,11 +78,13 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	if err != nil {
 		return err
 	}
-	raw, err := readValue(f, ref.String())
+	// Unlock first: a wrong passphrase must not throw away a value just
+	// typed at the prompt.
+	s, err := f.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
-	s, err := f.OpenStore(ctx)
+	raw, err := readValue(f, ref.String())
 	if err != nil {
 		return err
 	}
