@@ -295,6 +295,12 @@ func rangeArgs(lo, hi int, names string) cobra.PositionalArgs {
 func parseRef(s string) (store.Ref, error) {
 	r, err := store.ParseRef(s)
 	if err != nil {
+		if i := strings.IndexByte(s, '='); i >= 0 {
+			// PATH=VALUE: what follows '=' is likely a value, and an
+			// error must not repeat it (stderr ends up in logs).
+			return r, withHint(usageErrorf("%q… is not a path: a path holds no '='", s[:i]),
+				"values never go on the command line: pipe them in, e.g. ward set PATH < file, or type them at the prompt")
+		}
 		return r, &usageError{err}
 	}
 	return r, nil
