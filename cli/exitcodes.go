@@ -39,7 +39,7 @@ const (
 // STATUS section points to it and the root help prints it whole.
 const exitCodeTable = `  0    success
   1    error (anything not below)
-  2    usage: bad flags, arguments, path or field name
+  2    usage: bad flags, arguments, path or field name, or bad input
   3    not found: no such secret, field, version or recipient
   4    already exists
   5    sync conflicts left unresolved (ward sync --prefer local|remote)

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spf13/cobra"
+
+	"github.com/opsward/ward/store"
 )
 
 type rmOptions struct {
@@ -65,10 +68,16 @@ func runRm(ctx context.Context, opts *rmOptions) error {
 		}
 		f.status("Purged %s and all its versions", path)
 	} else {
-		if _, err := s.Retire(ctx, path); err != nil {
+		switch _, err := s.Retire(ctx, path); {
+		case errors.Is(err, store.ErrRetired):
+			// Already so: what rm asks for holds, and a script that
+			// retires twice has not failed.
+			f.status("%s is retired already: nothing changed", path)
+		case err != nil:
 			return err
+		default:
+			f.status("Retired %s (versions kept; ward rm --purge deletes them)", path)
 		}
-		f.status("Retired %s (versions kept; ward rm --purge deletes them)", path)
 	}
 	if f.JSON {
 		return f.printJSON(map[string]string{"path": path, "action": action})

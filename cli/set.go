@@ -96,7 +96,8 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	} else {
 		m, multi, err := parseFields(raw, opts.Format)
 		if err != nil {
-			return fmt.Errorf("set %s: %w", ref.Path, err)
+			// Bad input, like import's: a usage error (exit 2).
+			return &usageError{fmt.Errorf("set %s: %w", ref.Path, err)}
 		}
 		if multi {
 			fields = toFields(m)
@@ -154,7 +155,7 @@ func readValue(f *Factory, what string) ([]byte, error) {
 			return nil, err
 		}
 		if v == "" {
-			return nil, errors.New("empty value: nothing was changed")
+			return nil, usageErrorf("empty value: nothing was changed")
 		}
 		return []byte(v), nil
 	}
@@ -163,7 +164,7 @@ func readValue(f *Factory, what string) ([]byte, error) {
 		return nil, err
 	}
 	if len(stripNewline(b)) == 0 {
-		return nil, withHint(errors.New("no value on stdin: nothing was changed"), "pipe the value in: printf '%s' \"$VALUE\" | ward set "+what)
+		return nil, withHint(usageErrorf("no value on stdin: nothing was changed"), "pipe the value in: printf '%s' \"$VALUE\" | ward set "+what)
 	}
 	return b, nil
 }

@@ -14,7 +14,7 @@ var (
 	ErrCorrupt        = errors.New("store is damaged")
 	ErrWrongKey       = errors.New("wrong key")
 	ErrAmbiguousField = errors.New("ambiguous field")
-	ErrRetired        = errors.New("secret is retired")
+	ErrRetired        = errors.New("retired")
 	ErrUnsupported    = errors.New("unsupported store format")
 	// ErrConflict: the secret changed since the version the caller saw.
 	ErrConflict = errors.New("changed meanwhile")
