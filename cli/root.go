@@ -114,7 +114,7 @@ ENVIRONMENT
   WARD_STORE        store used when --store is not given (default "default")
   WARD_HOME         directory of the stores (default $XDG_DATA_HOME/ward)
   WARD_CACHE_IDLE   idle timeout of the session key cache; 0 turns it off
-  WARD_AUDIT_SYNC   1: sync each retrieval's audit entry to the disk before
+  WARD_AUDIT_SYNC   1 or true: sync each retrieval's audit entry to the disk before
                     the value is handed out (changes are always synced)
   NO_COLOR          no colour in output
 
@@ -139,6 +139,9 @@ func newRootCmd(f *Factory, only ...string) *cobra.Command {
 		},
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					return usageErrorf("unknown command %q: did you mean %s? (see ward --help)", args[0], strings.Join(s, " or "))
+				}
 				return usageErrorf("unknown command %q (see ward --help)", args[0])
 			}
 			return nil
@@ -151,6 +154,7 @@ func newRootCmd(f *Factory, only ...string) *cobra.Command {
 		},
 	}
 	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.SuggestionsMinimumDistance = 1
 	// --version as well as `ward version`; the build info is read only
 	// when it is asked for.
 	cmd.Version = "-"

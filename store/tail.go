@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -353,9 +354,12 @@ func (s *Store) appendTail(entries ...Entry) (int64, error) {
 }
 
 // syncRetrievals says whether retrieval entries are synced to the disk
-// before the value is handed out: WARD_AUDIT_SYNC=1, for operators whose
+// before the value is handed out: WARD_AUDIT_SYNC=1 (or true), for operators whose
 // rules want every retrieval on the disk even through a power loss.
-func syncRetrievals() bool { return os.Getenv("WARD_AUDIT_SYNC") == "1" }
+func syncRetrievals() bool {
+	on, _ := strconv.ParseBool(os.Getenv("WARD_AUDIT_SYNC"))
+	return on
+}
 
 // syncTail syncs the tail file after a retrieval's append (a variable for
 // the test that counts them).

@@ -391,7 +391,7 @@ func TestTailSyncOnlyWhenAsked(t *testing.T) {
 	for _, c := range []struct {
 		env  string
 		want int
-	}{{"", 0}, {"0", 0}, {"1", 1}} {
+	}{{"", 0}, {"0", 0}, {"no", 0}, {"1", 1}, {"true", 1}} {
 		t.Setenv("WARD_AUDIT_SYNC", c.env)
 		syncs = 0
 		if _, _, err := s.Get(ctx, "app/a", GetOptions{}); err != nil {
@@ -411,7 +411,7 @@ func TestTailSyncOnlyWhenAsked(t *testing.T) {
 			n++
 		}
 	}
-	if n != 3 {
-		t.Errorf("%d get entries in the audit log, want 3", n)
+	if n != 5 {
+		t.Errorf("%d get entries in the audit log, want 5", n)
 	}
 }
