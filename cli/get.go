@@ -65,6 +65,7 @@ func runGet(ctx context.Context, opts *getOptions) error {
 		if err != nil {
 			return err
 		}
+		retiredNote(f, sc)
 		out := make(map[string]string, len(fields))
 		for k, v := range fields {
 			out[k] = v.Reveal()
@@ -79,6 +80,7 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	if err != nil {
 		return err
 	}
+	retiredNote(f, sc)
 	if f.JSON {
 		return f.printJSON(struct {
 			Path    string `json:"path"`
@@ -89,6 +91,15 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	}
 	_, err = fmt.Fprintln(f.Out, v.Reveal())
 	return err
+}
+
+// retiredNote says on stderr that a value just read belongs to a retired
+// secret: still readable (an investigation may need it), but no longer
+// meant to be in use.
+func retiredNote(f *Factory, sc *store.Secret) {
+	if sc.Meta.Status == store.StatusRetired {
+		fmt.Fprintf(f.ErrOut, "ward: note: %s is retired (ward set or rollback brings it back)\n", sc.Path)
+	}
 }
 
 func versionOr(n, cur int) int {

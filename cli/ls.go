@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ type lsOptions struct {
 	f      *Factory
 	Prefix string
 	Long   bool
+	All    bool
 }
 
 func newLsCmd(f *Factory) *cobra.Command {
@@ -25,7 +27,8 @@ func newLsCmd(f *Factory) *cobra.Command {
 		Aliases: []string{"list"},
 		Short:   "List secrets",
 		Long: `List the paths of the secrets whose path starts with PREFIX (a folder such
-as prod/, or any start of a path), sorted.
+as prod/, or any start of a path), sorted. Retired secrets (ward rm) are
+left out unless --all is given.
 
 --long adds kind, status, current version, last update, owner, and what
 needs attention by the dates (expired, expires in Nd, rotation overdue). On a
@@ -46,6 +49,7 @@ JSON (--json): [{"path","kind","status","version","updated","owner",
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Long, "long", "l", false, "show kind, status, version, updated and owner")
+	cmd.Flags().BoolVarP(&opts.All, "all", "a", false, "also list retired secrets")
 	return cmd
 }
 
@@ -59,6 +63,9 @@ func runLs(ctx context.Context, opts *lsOptions) error {
 	heads, err := s.List(ctx, prefix)
 	if err != nil {
 		return err
+	}
+	if !opts.All {
+		heads = slices.DeleteFunc(heads, func(h store.Head) bool { return h.Status == store.StatusRetired })
 	}
 	if f.JSON {
 		type item struct {
