@@ -181,6 +181,9 @@ func newRootCmd(f *Factory, only ...string) *cobra.Command {
 		if want == "" || slices.Contains(sc.names, want) {
 			c := sc.make(f)
 			c.GroupID = sc.group
+			if pathCommands[c.Name()] > 0 && c.ValidArgsFunction == nil {
+				c.ValidArgsFunction = f.completePaths
+			}
 			cmd.AddCommand(c)
 		}
 	}

@@ -74,7 +74,9 @@ func newCompletionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "completion bash|zsh|fish",
 		Short: "Print a shell completion script",
-		Long: `Print the completion script for a shell.
+		Long: `Print the completion script for a shell. Secret paths complete too, when the
+store's key is in the session cache or the agent (completion never asks
+for a passphrase; run any ward command once to unlock).
 
   bash:  source <(ward completion bash)
   zsh:   ward completion zsh > "${fpath[1]}/_ward"

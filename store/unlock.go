@@ -29,7 +29,15 @@ type Credentials struct {
 	Prompter      Prompter
 	// NoCache skips the session cache (see wcrypto.CacheGet) both ways.
 	NoCache bool
+	// CacheOnly unlocks from the session cache or the agent, or fails
+	// with ErrNotCached: no keyring, no file, no prompt (shell completion
+	// must neither wait nor ask).
+	CacheOnly bool
 }
+
+// ErrNotCached: Credentials.CacheOnly and the key is in neither the
+// session cache nor the agent.
+var ErrNotCached = errors.New("the store's key is not in the session cache or the agent")
 
 // ErrNeedPassphrase is returned when a passphrase is needed but nobody can
 // be asked.
@@ -63,6 +71,9 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 			wcrypto.CachePut(s.id, s.envelopeTag(), s.keys.Data)
 			return nil
 		}
+	}
+	if c.CacheOnly {
+		return fmt.Errorf("unlock store %s: %w", s.Name, ErrNotCached)
 	}
 	ids, err := s.identities(c)
 	if err != nil {
