@@ -20,7 +20,8 @@ func newHistoryCmd(f *Factory) *cobra.Command {
 which fields. No values. Versions past the retention limit keep their
 description but not their values.
 
-Piped, each line is: version, number, created, author, action, fields.
+Piped, each version is one tab-separated line: the word "version", its
+number, when (RFC 3339), by whom, the action, the field names.
 
 JSON (--json): {"path","current","versions":[{"version","created","author",
 "action","fields","purged"}]}` + exitStatus(

@@ -45,7 +45,6 @@ guessing.
 
 JSON (--json): {"path","version","fields":[names]}` + exitStatus(
 			"2    bad path, field or flags; or PATH names a secret with several fields",
-			"3    no such store item",
 			"10   no such store",
 			"12   wrong identity or passphrase",
 		),
