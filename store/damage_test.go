@@ -328,17 +328,7 @@ func TestBugPanicIsNotDamage(t *testing.T) {
 			t.Errorf("%s: a bug reported as damage: %v", name, err)
 		}
 	}
-	es, err := s.Audit(ctx, AuditFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gets := 0
-	for _, e := range es {
-		if e.Action == "get" {
-			gets++
-		}
-	}
-	if gets != 1 {
+	if gets := countAudit(t, s, "get"); gets != 1 {
 		t.Errorf("%d get entries after the panicking update, want 1 (the tail must keep it)", gets)
 	}
 	if _, err := s.VerifyAudit(ctx); err != nil {

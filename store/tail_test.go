@@ -401,17 +401,23 @@ func TestTailSyncOnlyWhenAsked(t *testing.T) {
 			t.Errorf("WARD_AUDIT_SYNC=%q: %d syncs for one get, want %d", c.env, syncs, c.want)
 		}
 	}
-	es, err := s.Audit(ctx, AuditFilter{})
+	if n := countAudit(t, s, "get"); n != 5 {
+		t.Errorf("%d get entries in the audit log, want 5", n)
+	}
+}
+
+// countAudit counts the audit entries (bucket and tail) with action.
+func countAudit(t *testing.T, s *Store, action string) int {
+	t.Helper()
+	es, err := s.Audit(context.Background(), AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	for _, e := range es {
-		if e.Action == "get" {
+		if e.Action == action {
 			n++
 		}
 	}
-	if n != 5 {
-		t.Errorf("%d get entries in the audit log, want 5", n)
-	}
+	return n
 }
