@@ -25,15 +25,8 @@ func (f *Factory) completePaths(cmd *cobra.Command, args []string, toComplete st
 		return nil, none
 	}
 	ctx := cmd.Context()
-	file, err := f.StoreFile()
+	s, err := f.openStore(ctx, store.Credentials{CacheOnly: true})
 	if err != nil {
-		return nil, none
-	}
-	s, err := store.Open(ctx, file)
-	if err != nil {
-		return nil, none
-	}
-	if err := s.UnlockWith(ctx, store.Credentials{CacheOnly: true}); err != nil {
 		return nil, none
 	}
 	heads, err := s.List(ctx, "")

@@ -86,6 +86,11 @@ func (f *Factory) StoreFile() (string, error) {
 // --identity files, the session cache or agent, or the store's own
 // identity (keyring or passphrase file).
 func (f *Factory) OpenStore(ctx context.Context) (*store.Store, error) {
+	return f.openStore(ctx, store.Credentials{IdentityFiles: f.Identities, Prompter: f.Prompter()})
+}
+
+// openStore opens the store named by --store and unlocks it with c.
+func (f *Factory) openStore(ctx context.Context, c store.Credentials) (*store.Store, error) {
 	file, err := f.StoreFile()
 	if err != nil {
 		return nil, err
@@ -94,7 +99,7 @@ func (f *Factory) OpenStore(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.UnlockWith(ctx, store.Credentials{IdentityFiles: f.Identities, Prompter: f.Prompter()}); err != nil {
+	if err := s.UnlockWith(ctx, c); err != nil {
 		return nil, unlockError(s, f, err)
 	}
 	return s, nil
