@@ -75,6 +75,11 @@ type detail struct {
 	// the count at which each shown field was revealed, for its timer.
 	shownSeq int
 	shownBy  map[string]int
+
+	// rev is the store revision the browser's watch last reported while
+	// this detail was open (0: none yet); a move reloads the secret, so a
+	// change made elsewhere shows (see watch.go).
+	rev uint64
 }
 
 func newDetail(c *Common, path string) *detail {
@@ -240,6 +245,15 @@ func (d *detail) Update(msg tea.Msg) tea.Cmd {
 			d.leave()
 			return loadSecret(d.c, d.path)
 		}
+	case revisionMsg:
+		if msg.err != nil || msg.rev == d.rev {
+			return nil
+		}
+		first := d.rev == 0
+		d.rev = msg.rev
+		if !first {
+			return loadSecret(d.c, d.path)
+		}
 	case tea.KeyMsg:
 		return d.handleKey(msg)
 	}
@@ -250,6 +264,11 @@ func (d *detail) handleLoaded(msg secretLoadedMsg) {
 	d.err = msg.err
 	if msg.err != nil {
 		return
+	}
+	if d.sec != nil && msg.sec.Current != d.sec.Current {
+		// A new version came in (from elsewhere): values revealed from
+		// the old one must not pass for the current ones.
+		d.leave()
 	}
 	d.sec = msg.sec
 	d.fields = nil
