@@ -241,8 +241,14 @@ func nonNil(s []string) []string {
 }
 
 func printMeta(f *Factory, sc *store.Secret) error {
-	m := sc.Meta
 	t := newTable(f)
+	addMeta(t, sc)
+	return t.printKV()
+}
+
+// addMeta adds the metadata rows of sc to t.
+func addMeta(t *table, sc *store.Secret) {
+	f, m := t.f, sc.Meta
 	row := func(k, v string) { t.add(k, v) }
 	row("path", sc.Path)
 	row("kind", orDash(string(m.Kind)))
@@ -258,7 +264,6 @@ func printMeta(f *Factory, sc *store.Secret) error {
 	row("rotate every", every)
 	row("rotation due", f.fmtTime(sc.RotationDue()))
 	row("expires", f.fmtTime(m.Expires))
-	return t.printKV()
 }
 
 // printKV prints key/value rows: aligned "key: value" lines on a

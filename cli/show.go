@@ -82,10 +82,9 @@ func runShow(ctx context.Context, opts *showOptions) error {
 			Versions []versionJSON `json:"versions"`
 		}{sc.Path, metaJSONOf(sc), currentFields(sc), sc.Current, timeOrNil(sc.Created), timeOrNil(sc.Updated), timeOrNil(sc.Rotated), versionsJSON(sc)})
 	}
-	if err := printMeta(f, sc); err != nil {
-		return err
-	}
+	// One table, so every label lines up on a terminal.
 	t := newTable(f)
+	addMeta(t, sc)
 	for _, name := range currentFields(sc) {
 		t.add("field "+name, mask)
 	}
