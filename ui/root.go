@@ -226,7 +226,7 @@ func (r *Root) View() string {
 	// fit; never let it wrap the layout.
 	helpView = fitBlock(helpView, r.w, lipgloss.Height(helpView))
 	statusView := r.status.view(r.c, r.w, r.statusInfo())
-	bodyH := r.h - 1 - lipgloss.Height(helpView) - 1
+	bodyH := r.h - 1 - lipgloss.Height(helpView) - lipgloss.Height(statusView)
 	if bodyH < 1 {
 		bodyH = 1
 	}

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // statusBar is the bottom line: store, count, filter, the last message or
@@ -89,16 +90,32 @@ func (s *statusBar) view(c *Common, w int, info statusInfo) string {
 		parts = append(parts, fmt.Sprintf("filter %q: %d", info.filter, info.matches))
 	}
 	left := strings.Join(parts, " · ")
-	switch {
-	case s.err != nil:
-		left += " · " + st.Status.Error.Render("error: "+s.err.Error())
-	case s.text != "":
-		left += " · " + st.Status.Info.Render(s.text)
-	}
 	right := ""
 	if d, ok := s.clipLeft(c); ok {
 		secs := int((d + time.Second - 1) / time.Second)
 		right = st.Status.Clip.Render(fmt.Sprintf("clipboard clears in %ds", secs))
+	}
+	// An error that does not fit beside the rest gets lines of its own
+	// above the bar (at most maxErrLines), so it is read whole, not cut.
+	var above string
+	switch {
+	case s.err != nil:
+		msg := "error: " + s.err.Error()
+		if lipgloss.Width(left)+3+lipgloss.Width(msg)+lipgloss.Width(right) < w {
+			left += " · " + st.Status.Error.Render(msg)
+			break
+		}
+		lines := strings.Split(ansi.Wrap(msg, max(1, w), " "), "\n")
+		if len(lines) > maxErrLines {
+			lines = lines[:maxErrLines]
+			lines[maxErrLines-1] = fit(lines[maxErrLines-1]+" …", w)
+		}
+		for i, l := range lines {
+			lines[i] = st.Status.Error.Render(fit(l, w))
+		}
+		above = strings.Join(lines, "\n") + "\n"
+	case s.text != "":
+		left += " · " + st.Status.Info.Render(s.text)
 	}
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {
@@ -106,8 +123,11 @@ func (s *statusBar) view(c *Common, w int, info statusInfo) string {
 		left = fit(left, max(0, w-lipgloss.Width(right)-1))
 		gap = max(0, w-lipgloss.Width(left)-lipgloss.Width(right))
 	}
-	return st.Status.Bar.Render(fit(left+strings.Repeat(" ", gap)+right, w))
+	return above + st.Status.Bar.Render(fit(left+strings.Repeat(" ", gap)+right, w))
 }
+
+// maxErrLines bounds the lines a long error takes above the status bar.
+const maxErrLines = 3
 
 func plural(n int, what string) string {
 	if n == 1 {
