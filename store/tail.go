@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
@@ -77,9 +78,6 @@ const (
 	tailFixed     = 1 + 8 + auditMACSize // kind, seq, mac
 	// A frame larger than this is damage: entries are a few hundred bytes.
 	tailMaxFrame = 1 << 20
-	// maxTorn is the most a crash can leave unreadable at the end: part of
-	// the last frame of an append (the frames before it are whole).
-	maxTorn = 8 + tailMaxFrame
 	// foldAbove is the tail size above which a retrieval folds the tail
 	// into the store itself, so a store that is only ever read keeps a
 	// small tail.
@@ -147,6 +145,32 @@ func parseTail(raw []byte) (frames []tailFrame, good int64) {
 		frames = append(frames, f)
 	}
 	return frames, int64(off)
+}
+
+// parseWholeTail parses raw and fails unless what follows the last frame
+// that parses is a torn end (see tornEnd): damage anywhere else (in the
+// base, in a frame's length or kind) must be reported, never taken for the
+// end of the file, which would drop every entry after it unseen.
+func (s *Store) parseWholeTail(raw []byte) ([]tailFrame, int64, error) {
+	frames, good := parseTail(raw)
+	if !tornEnd(raw[good:]) {
+		return nil, 0, s.tailErr(uint64(len(frames)), fmt.Sprintf("unreadable from byte %d of %d: run ward doctor", good, len(raw)))
+	}
+	return frames, good, nil
+}
+
+// tornEnd reports whether rest, the bytes after the last frame that
+// parses, is what an append cut short can leave: nothing, zeros (blocks a
+// power loss left unwritten), or the start of one frame (a plausible length
+// and fewer bytes than it announces). A complete frame that does not parse
+// is damage. (Cutting the file at a frame's edge looks like a crash and
+// cannot be told from one: see the top of this file.)
+func tornEnd(rest []byte) bool {
+	if len(rest) < 4 || !slices.ContainsFunc(rest, func(b byte) bool { return b != 0 }) {
+		return true
+	}
+	n := int(binary.BigEndian.Uint32(rest))
+	return n >= tailFixed && n <= tailMaxFrame && len(rest) < 8+n
 }
 
 func (s *Store) tailErr(seq uint64, reason string) error {
@@ -281,11 +305,11 @@ func (s *Store) lastFrame(f *os.File) (tailFrame, bool, error) {
 	if _, err := f.ReadAt(raw, 0); err != nil {
 		return tailFrame{}, false, err
 	}
-	frames, good := parseTail(raw)
-	if size-good > maxTorn {
-		// More than one write's end: damage, not a crash. Cutting it
-		// would destroy what the file still holds after the damage.
-		return tailFrame{}, false, s.tailErr(uint64(len(frames)), fmt.Sprintf("unreadable from byte %d of %d: run ward doctor", good, size))
+	frames, good, err := s.parseWholeTail(raw)
+	if err != nil {
+		// Damage, not a crash: cutting it would destroy what the file
+		// still holds after it.
+		return tailFrame{}, false, err
 	}
 	if err := f.Truncate(good); err != nil {
 		return tailFrame{}, false, err
@@ -444,7 +468,11 @@ func (s *Store) foldTail(tx *bolt.Tx) (*tailFold, error) {
 		tf.finish(s, false)
 		return nil, fmt.Errorf("read audit log %s: %w", TailFile(s.File), err)
 	}
-	frames, _ := parseTail(raw)
+	frames, _, err := s.parseWholeTail(raw)
+	if err != nil {
+		tf.finish(s, false)
+		return nil, err
+	}
 	m, err := s.readTailMark(tx)
 	if err != nil {
 		tf.finish(s, false)
@@ -526,7 +554,10 @@ func (s *Store) tailEntries(m tailMark, head uint64, fn func(Entry) error) error
 	if err != nil {
 		return err
 	}
-	frames, _ := parseTail(raw)
+	frames, _, err := s.parseWholeTail(raw)
+	if err != nil {
+		return err
+	}
 	entries, err := s.checkTail(frames)
 	if err != nil {
 		return err

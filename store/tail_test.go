@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -298,8 +299,9 @@ func newFuzzStore(f *testing.F) (*Store, string) {
 	return s, id.String()
 }
 
-// Damage that leaves more unreadable than a crash can is not cut off by
-// the next append: the entries after it stay for doctor to show.
+// Damage that a crash cannot leave (here: bytes that are no frame's
+// start) is not cut off by the next append: the entries stay for doctor to
+// show.
 func TestTailDamageNotCut(t *testing.T) {
 	ctx := context.Background()
 	s, _ := tailStore(t)
@@ -307,7 +309,7 @@ func TestTailDamageNotCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	junk := make([]byte, maxTorn+100)
+	junk := make([]byte, 200)
 	for i := range junk {
 		junk[i] = 0xff
 	}
@@ -319,6 +321,47 @@ func TestTailDamageNotCut(t *testing.T) {
 	}
 	if tailSize(t, s) != before {
 		t.Fatal("the damaged tail was cut")
+	}
+}
+
+// A byte changed in the base frame (or any frame before the last) used to
+// end the parse there: the whole file then passed for a torn write, so
+// verify listed none of its entries and the next get cut it to nothing.
+// Now it is damage everywhere: verify, get and set report it, and the file
+// stays as it is.
+func TestTailDamageInBase(t *testing.T) {
+	ctx := context.Background()
+	s, _ := tailStore(t)
+	for range 3 {
+		if _, _, err := s.Get(ctx, "prod/db", GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := TailFile(s.File)
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[10] ^= 0x40 // the base's local seq
+	if err := os.WriteFile(name, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var ae *AuditError
+	if _, err := s.VerifyAudit(ctx); !errors.As(err, &ae) {
+		t.Errorf("verify over a damaged base: %v, want an AuditError", err)
+	}
+	if _, _, err := s.Get(ctx, "prod/db", GetOptions{}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("get over a damaged base: %v, want damage", err)
+	}
+	if _, err := s.Set(ctx, "prod/x", fields("value", "fake-x"), SetOptions{}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("set over a damaged base: %v, want damage", err)
+	}
+	after, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(after, b) {
+		t.Error("the damaged tail was changed")
 	}
 }
 
