@@ -68,12 +68,8 @@ func runCopy(ctx context.Context, opts *copyOptions) error {
 		// whether it reached the clipboard (unavailable) or reached it and
 		// will not be cleared (the clearer did not start). The error names
 		// no value.
-		outcome := "not cleared"
-		if errors.Is(err, clip.ErrUnavailable) {
-			outcome = "failed"
-		}
 		_ = s.Record(ctx, store.Entry{Action: "copy", Path: ref.Path, Field: field, Version: versionOr(opts.Version, sc.Current),
-			Outcome: outcome, Detail: "clipboard: " + err.Error()})
+			Outcome: clip.FailureOutcome(err), Detail: "clipboard: " + err.Error()})
 		if errors.Is(err, clip.ErrUnavailable) {
 			return withHint(err, "print it instead with: ward get "+ref.Path+"#"+field)
 		}

@@ -181,3 +181,13 @@ func sanitize(err error) string {
 	}
 	return s
 }
+
+// FailureOutcome is the audit outcome of a copy whose value was read but
+// whose Copy failed with err: "failed" when it never reached the
+// clipboard, "not cleared" when it did but the clearer did not start.
+func FailureOutcome(err error) string {
+	if errors.Is(err, ErrUnavailable) {
+		return "failed"
+	}
+	return "not cleared"
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/opsward/ward/clip"
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
@@ -159,9 +160,15 @@ func copyField(c *Common, path, field string) tea.Cmd {
 	s, ctx, cp, after := c.Store, c.Ctx, c.Copy, c.ClipboardClear
 	return func() tea.Msg {
 		ref := path + "#" + field
-		_, f, err := s.Get(ctx, path, store.GetOptions{Action: "copy", Field: field})
+		sc, f, err := s.Get(ctx, path, store.GetOptions{Action: "copy", Field: field})
 		if err == nil {
-			err = cp(f[field], after)
+			if err = cp(f[field], after); err != nil {
+				// The read is audited; the log also says the value did
+				// not reach the clipboard, or will not be cleared, as
+				// ward copy records it.
+				_ = s.Record(ctx, store.Entry{Action: "copy", Path: path, Field: field, Version: sc.Current,
+					Outcome: clip.FailureOutcome(err), Detail: "clipboard: " + err.Error()})
+			}
 		}
 		if err != nil {
 			return copiedMsg{ref: ref, err: fmt.Errorf("copy %s: %w", ref, err)}

@@ -119,6 +119,15 @@ func TestDetailCopyErrorSaysWhere(t *testing.T) {
 	d.keys("c")
 	d.must("error: copy prod/payments/stripe#value:")
 	d.mustNot(canary, "clipboard clears")
+	// The log has the read, and that the value never reached the
+	// clipboard, as ward copy records it.
+	var outcomes []string
+	for _, e := range audits(t, s, "prod/payments/stripe", "copy") {
+		outcomes = append(outcomes, e.Outcome)
+	}
+	if strings.Join(outcomes, ",") != "ok,failed" {
+		t.Errorf("copy audit outcomes %v, want ok then failed", outcomes)
+	}
 	// The error is about the detail screen: the history opened next
 	// starts without it.
 	d.keys("h")

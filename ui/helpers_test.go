@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/opsward/ward/clip"
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
@@ -251,10 +252,4 @@ func keyMsg(k string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
-func clipUnavailable(wcrypto.Secret, time.Duration) error { return errClipUnavailable }
-
-var errClipUnavailable = errorString("no clipboard available")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
+func clipUnavailable(wcrypto.Secret, time.Duration) error { return clip.ErrUnavailable }
