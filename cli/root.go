@@ -114,6 +114,7 @@ ENVIRONMENT
   WARD_STORE        store used when --store is not given (default "default")
   WARD_HOME         directory of the stores (default $XDG_DATA_HOME/ward)
   WARD_CACHE_IDLE   idle timeout of the session key cache; 0 turns it off
+  WARD_AGENT_IDLE   idle timeout of the agent ward unlock starts (default 15m)
   WARD_AUDIT_SYNC   1 or true: sync each retrieval's audit entry to the disk before
                     the value is handed out (changes are always synced)
   NO_COLOR          no colour in output

@@ -67,8 +67,10 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 			}
 			wcrypto.CacheDrop(s.id) // stale: the store was re-keyed
 		}
+		// Not copied into the session cache: the agent's idle timeout
+		// (WARD_AGENT_IDLE) is the lock the operator chose with
+		// `ward unlock`, and a cache entry would outlive it.
 		if s.unlockFromAgent(ctx) {
-			wcrypto.CachePut(s.id, s.envelopeTag(), s.keys.Data)
 			return nil
 		}
 	}

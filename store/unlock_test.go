@@ -65,9 +65,17 @@ func TestPassphraseStoreAndAgent(t *testing.T) {
 	t.Cleanup(func() { LockSession(ctx) })
 
 	s2, _ := Open(ctx, file)
+	t.Setenv("WARD_CACHE_IDLE", "") // the session cache on, as by default
 	if err := s2.UnlockWith(ctx, Credentials{}); err != nil {
 		t.Fatalf("agent did not unlock: %v", err)
 	}
+	// A key from the agent is not copied into the session cache, which
+	// would keep the store open after the agent's idle timeout locked it.
+	if _, _, ok := wcrypto.CacheGet(s2.ID()); ok {
+		wcrypto.CacheDrop(s2.ID())
+		t.Fatal("the key from the agent went into the session cache")
+	}
+	t.Setenv("WARD_CACHE_IDLE", "0")
 	// After a re-key the agent's data key is stale; its identity still
 	// opens the store.
 	if err := s2.Rekey(ctx); err != nil {
