@@ -1,8 +1,14 @@
 package crypto
 
 import (
+	"encoding/binary"
+	"strings"
+
 	"golang.org/x/sys/unix"
 )
+
+// nativeEndian reads the key serials KEYCTL_READ lists (host order).
+var nativeEndian = binary.NativeEndian
 
 // Permissions for a cached key: the possessor may do anything, other
 // processes of the same user may find and read it (the same boundary as the
@@ -70,4 +76,36 @@ func CacheDrop(storeID string) {
 		return
 	}
 	_, _ = unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0)
+}
+
+// CacheDropAll forgets every store's cached data key in the user keyring,
+// whichever WARD_HOME the store lives in, and returns how many it dropped.
+func CacheDropAll() int {
+	// KEYCTL_READ on a keyring lists the serials of the keys in it.
+	buf := make([]byte, 4096)
+	n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, unix.KEY_SPEC_USER_KEYRING, buf, 0)
+	if err != nil {
+		return 0
+	}
+	if n > len(buf) {
+		buf = make([]byte, n)
+		if n, err = unix.KeyctlBuffer(unix.KEYCTL_READ, unix.KEY_SPEC_USER_KEYRING, buf, 0); err != nil || n > len(buf) {
+			return 0
+		}
+	}
+	dropped := 0
+	for i := 0; i+4 <= n; i += 4 {
+		id := int(int32(nativeEndian.Uint32(buf[i:])))
+		// "type;uid;gid;perm;description"
+		desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
+		if err != nil {
+			continue
+		}
+		if j := strings.LastIndexByte(desc, ';'); j >= 0 && strings.HasPrefix(desc, "user;") && strings.HasPrefix(desc[j+1:], cacheDesc("")) {
+			if _, err := unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0); err == nil {
+				dropped++
+			}
+		}
+	}
+	return dropped
 }

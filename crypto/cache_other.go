@@ -10,3 +10,6 @@ func CachePut(storeID string, tag []byte, k *Key) {}
 
 // CacheDrop does nothing on this platform.
 func CacheDrop(storeID string) {}
+
+// CacheDropAll does nothing on this platform.
+func CacheDropAll() int { return 0 }

@@ -155,14 +155,8 @@ func (s *Store) HandToAgent(ctx context.Context, exe string) error {
 // LockSession forgets every store's keys held for this login session: the
 // agent's and the kernel keyring cache's. It reports what it found.
 func LockSession(ctx context.Context) (agentHeld int, err error) {
-	names, _ := Names()
-	for _, n := range names {
-		if f, err := FileFor(n); err == nil {
-			if s, err := Open(ctx, f); err == nil {
-				wcrypto.CacheDrop(s.id)
-			}
-		}
-	}
+	// Every store's cached key, not only those under this WARD_HOME.
+	wcrypto.CacheDropAll()
 	c, err := agent.Dial("")
 	if errors.Is(err, agent.ErrNotRunning) {
 		return 0, nil
