@@ -175,10 +175,10 @@ func defaultHints(err error, storeName string) []string {
 			// The tail file holds only audit entries: the secrets are
 			// sound, and moving it aside lets work go on while keeping the
 			// damaged entries for an investigation.
-			return []string{"run ward doctor to see what is damaged; ward never rewrites a damaged file",
+			return []string{"run ward doctor to see what is damaged (ward never writes over damaged records)",
 				"the store itself is sound: to go on, move the damaged audit file aside (mv " + ae.File + " " + ae.File + ".damaged) and keep it"}
 		}
-		return []string{"run ward doctor to see what is damaged; ward never rewrites a damaged file"}
+		return []string{"run ward doctor to see what is damaged (ward never writes over damaged records)"}
 	case ExitNoKeyring:
 		return []string{"unlock with --identity FILE, or run ward unlock on a terminal first"}
 	case ExitNeedConfirm:
