@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
@@ -90,6 +91,23 @@ func TestAddSecretFormValidation(t *testing.T) {
 			d.keys("ctrl+s")
 			d.must("Add a secret", tt.error)
 		})
+	}
+}
+
+// A form taller than the screen still shows why ctrl+s did nothing: the
+// error stays in view below the part that scrolls.
+func TestFormErrorInViewWhenTall(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	d.keys("a")
+	for range 6 {
+		d.keys("ctrl+n")
+	}
+	d.keys("ctrl+s") // no path
+	d.must("empty secret path")
+	if h := lipgloss.Height(d.view()); h != 24 {
+		t.Errorf("the screen is %d lines high, want 24", h)
 	}
 }
 

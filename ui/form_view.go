@@ -64,6 +64,11 @@ func (f *secretForm) View(w, h int) string {
 		saveLabel = "saving…"
 	}
 	lines = append(lines, row(cur.kind == fSave, "", saveLabel))
+	if f.err != nil && h > 2 {
+		// Always in view, below the part that scrolls: a form taller
+		// than the screen would otherwise hide why ctrl+s did nothing.
+		return scrollTo(lines, focusLine, h-2) + "\n\n" + fit(st.Form.Error.Render(f.err.Error()), w)
+	}
 	if f.err != nil {
 		lines = append(lines, "", fit(st.Form.Error.Render(f.err.Error()), w))
 	}
