@@ -111,6 +111,32 @@ func TestFormErrorInViewWhenTall(t *testing.T) {
 	}
 }
 
+// On a wide terminal the detail sits beside the list: after adding a
+// secret from it, list and detail both show the new one, so r reveals
+// what the cursor is on.
+func TestAddFromDetailFollows(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 160, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("a")
+	d.typeText("prod/new/thing")
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab") // the value
+	d.typeText(canary + "new-value")
+	d.keys("ctrl+s")
+	d.must("added prod/new/thing")
+	top, ok := d.root.top().(*detail)
+	if !ok {
+		t.Fatalf("top screen %T, want the detail", d.root.top())
+	}
+	if top.path != "prod/new/thing" {
+		t.Fatalf("the detail shows %s after the add, want prod/new/thing", top.path)
+	}
+	d.keys("r")
+	d.must(canary + "new-value")
+	d.mustNot(canary + "db-password")
+}
+
 func TestEditSecretForm(t *testing.T) {
 	s := newTestStore(t)
 	c, _ := newTestCommon(t, s)

@@ -247,6 +247,19 @@ func (d *detail) Update(msg tea.Msg) tea.Cmd {
 			delete(d.shown, msg.field)
 			delete(d.shownBy, msg.field)
 		}
+	case savedMsg:
+		if msg.added && msg.err == nil && msg.path != d.path {
+			// The list selects what was just added; beside it (a wide
+			// terminal) this detail must show the same secret, or its
+			// keys would act on one the cursor has left.
+			d.leave()
+			d.path, d.sec, d.fields, d.sel, d.err = msg.path, nil, nil, 0, nil
+			return loadSecret(d.c, d.path)
+		}
+		if msg.err == nil && msg.path == d.path {
+			d.leave()
+			return loadSecret(d.c, d.path)
+		}
 	case changeResult:
 		if _, err := msg.outcome(); err == nil && msg.changedPath() == d.path {
 			d.leave()
