@@ -90,3 +90,23 @@ func FuzzExportDoc(f *testing.F) {
 		}
 	})
 }
+
+func TestNoRepeatedKeys(t *testing.T) {
+	for _, c := range []struct {
+		in  string
+		bad bool
+	}{
+		{`{"a":"1","b":"2"}`, false},
+		{`{"a":"1","a":"2"}`, true},
+		{`{"p/x":{"a":"1"},"p/y":{"a":"2"}}`, false},
+		{`{"p/x":{"a":"1","a":"2"}}`, true},
+		{`{"p/x":{"a":"1"},"p/x":{"b":"2"}}`, true},
+		{`{"a":["a","a"],"b":{"a":"x"}}`, false},
+		{`{"a":"b","b":"a"}`, false},
+		{`not json`, false}, // the decoder reports syntax
+	} {
+		if err := noRepeatedKeys([]byte(c.in)); (err != nil) != c.bad {
+			t.Errorf("%s: %v, want error %v", c.in, err, c.bad)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func runImport(ctx context.Context, opts *importOptions) error {
 		return err
 	}
 	if len(items) == 0 {
-		return fmt.Errorf("import %s: no secrets in it", name)
+		return usageErrorf("import %s: no secrets in it", name)
 	}
 	prefix := strings.Trim(opts.Prefix, "/")
 	seen := map[string]bool{}

@@ -120,6 +120,9 @@ func parseJSONFields(b []byte) (map[string]string, error) {
 // decodeJSON decodes strictly and reports errors by offset, never quoting
 // the input.
 func decodeJSON(b []byte, v any) error {
+	if err := noRepeatedKeys(b); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError
@@ -137,6 +140,62 @@ func decodeJSON(b []byte, v any) error {
 		return errors.New("more than one JSON value")
 	}
 	return nil
+}
+
+// noRepeatedKeys fails when an object in b names a key twice:
+// encoding/json would keep the last silently, dropping a value (the .env
+// reader refuses a repeated key too). Syntax errors are left to the
+// decoder.
+func noRepeatedKeys(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	type level struct {
+		keys   map[string]bool
+		object bool
+		key    bool // the next string token is a key
+	}
+	var stack []*level
+	for {
+		off := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if top != nil && top.object {
+					top.key = true // the object or array was a value
+				}
+				stack = append(stack, &level{keys: map[string]bool{}, object: t == '{', key: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].object {
+					stack[len(stack)-1].key = true
+				}
+			}
+		case string:
+			if top != nil && top.object && top.key {
+				if top.keys[t] {
+					return fmt.Errorf("an object repeats a key (at byte %d): a value would be lost", off)
+				}
+				top.keys[t] = true
+				top.key = false
+				continue
+			}
+			if top != nil && top.object {
+				top.key = true
+			}
+		default:
+			if top != nil && top.object {
+				top.key = true
+			}
+		}
+	}
 }
 
 func jsonShape(v any) string {
