@@ -235,6 +235,28 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
+// A token can carry a prefix, as ward gen --prefix does.
+func TestGenerateTokenPrefix(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 30)
+	openDetail(t, d, "ppdb")
+	d.keys("g", "right") // token
+	d.must("‹ token ›", "prefix")
+	d.keys("tab", "tab", "tab") // bytes, base64url, prefix
+	d.typeText("ghp_")
+	d.must("prefix=ghp_")
+	d.keys("enter")
+	d.must("generated token:")
+	_, f, err := s.Get(context.Background(), "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := f["password"].Reveal(); !strings.HasPrefix(v, "ghp_") || len(v) != len("ghp_")+64 {
+		t.Errorf("generated token %d bytes long, want ghp_ and 64 hex digits", len(v))
+	}
+}
+
 func TestGenerateSSHKey(t *testing.T) {
 	s := newTestStore(t)
 	c, _ := newTestCommon(t, s)

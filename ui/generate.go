@@ -34,6 +34,7 @@ const (
 	gSize
 	gToggle // one row per toggle; index in genForm.toggleAt
 	gComment
+	gPrefix // tokens only
 	gField
 	gSave
 )
@@ -58,6 +59,7 @@ type generate struct {
 	size    textinput.Model
 	toggles map[gen.Kind][]toggle
 	comment textinput.Model
+	prefix  textinput.Model
 	field   textinput.Model
 	focus   int
 	err     error
@@ -81,6 +83,7 @@ func newGenerate(c *Common, sec *store.Secret, field string) *generate {
 		return nil
 	}
 	g.comment = newInput("comment, e.g. deploy@web1", gen.MaxSSHCommentLength)
+	g.prefix = newInput("optional, e.g. ghp_", gen.MaxPrefixLength)
 	g.field = newInput("value", gen.MaxFieldLength)
 	if field == "" || field == gen.FieldPrivateKey || field == gen.FieldPublicKey {
 		field = gen.FieldValue
@@ -134,6 +137,9 @@ func (g *generate) rows() [][2]int {
 		for i := range g.toggles[g.genKind()] {
 			rs = append(rs, [2]int{int(gToggle), i})
 		}
+		if g.genKind() == gen.KindToken {
+			rs = append(rs, [2]int{int(gPrefix), 0})
+		}
 		rs = append(rs, [2]int{int(gField), 0})
 	}
 	return append(rs, [2]int{int(gSave), 0})
@@ -151,6 +157,8 @@ func (g *generate) rowInput(r genRow) *textinput.Model {
 		return &g.size
 	case gComment:
 		return &g.comment
+	case gPrefix:
+		return &g.prefix
 	case gField:
 		return &g.field
 	}
@@ -180,7 +188,7 @@ func (g *generate) spec() (gen.Spec, error) {
 	case gen.KindPassword:
 		s.Password = gen.PasswordOptions{Length: n, Lower: true, Upper: true, Digits: true, Symbols: t[0].on, ExcludeAmbiguous: t[1].on}
 	case gen.KindToken:
-		s.Token = gen.TokenOptions{Bytes: n, Encoding: gen.EncodingHex}
+		s.Token = gen.TokenOptions{Bytes: n, Encoding: gen.EncodingHex, Prefix: strings.TrimSpace(g.prefix.Value())}
 		if t[0].on {
 			s.Token.Encoding = gen.EncodingBase64URL
 		}
@@ -329,6 +337,9 @@ func (g *generate) View(w, h int) string {
 				r = -1
 			}
 			lines = append(lines, line(r, "", box+t.label))
+		}
+		if g.genKind() == gen.KindToken {
+			lines = append(lines, line(gPrefix, "prefix", input(&g.prefix)))
 		}
 		lines = append(lines, line(gField, "field", input(&g.field)))
 	}
