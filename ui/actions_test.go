@@ -177,16 +177,7 @@ func TestEditSecretFormConflict(t *testing.T) {
 	d.keys("e")
 	d.must("Edit prod/payments/db")
 	// Another process writes a new password while the form is open.
-	other, err := store.Open(ctx, s.File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := other.UnlockWithKey(ctx, s.DataKey()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := other.Set(ctx, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")}, store.SetOptions{Merge: true}); err != nil {
-		t.Fatal(err)
-	}
+	setElsewhere(t, s, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")})
 	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab") // password value
 	d.typeText(canary + "typed")
 	d.keys("ctrl+s")

@@ -19,16 +19,7 @@ func TestBrowserSeesChangesFromElsewhere(t *testing.T) {
 	}
 	d.mustNot("from-elsewhere")
 	// Another process (here: the same store file, another handle).
-	other, err := store.Open(context.Background(), s.File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := other.UnlockWithKey(context.Background(), s.DataKey()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := other.Set(context.Background(), "ops/from-elsewhere", store.Fields{"value": wcrypto.NewSecret("fake")}, store.SetOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	setElsewhere(t, s, "ops/from-elsewhere", store.Fields{"value": wcrypto.NewSecret("fake")})
 	before := d.watches
 	d.send(watchTickMsg{})
 	d.must("from-elsewhere")
@@ -41,7 +32,6 @@ func TestBrowserSeesChangesFromElsewhere(t *testing.T) {
 // next revision the watch reports reloads it, and a value revealed from
 // the old version is masked again.
 func TestDetailSeesChangesFromElsewhere(t *testing.T) {
-	ctx := context.Background()
 	s := newTestStore(t)
 	c, _ := newTestCommon(t, s)
 	d := newDriver(t, c, 120, 40)
@@ -50,6 +40,17 @@ func TestDetailSeesChangesFromElsewhere(t *testing.T) {
 	d.send(watchTickMsg{}) // the first look only notes the revision
 	d.keys("r")            // reveal the selected field
 	d.must(canary)
+	setElsewhere(t, s, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")})
+	d.send(watchTickMsg{})
+	d.must("Fields (version 3)")
+	d.mustNot(canary)
+}
+
+// setElsewhere writes path as another process would: another handle on
+// the same store file, unlocked with the same key. The write merges.
+func setElsewhere(t *testing.T, s *store.Store, path string, f store.Fields) {
+	t.Helper()
+	ctx := context.Background()
 	other, err := store.Open(ctx, s.File)
 	if err != nil {
 		t.Fatal(err)
@@ -57,10 +58,7 @@ func TestDetailSeesChangesFromElsewhere(t *testing.T) {
 	if err := other.UnlockWithKey(ctx, s.DataKey()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Set(ctx, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")}, store.SetOptions{Merge: true}); err != nil {
+	if _, err := other.Set(ctx, path, f, store.SetOptions{Merge: true}); err != nil {
 		t.Fatal(err)
 	}
-	d.send(watchTickMsg{})
-	d.must("Fields (version 3)")
-	d.mustNot(canary)
 }
