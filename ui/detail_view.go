@@ -145,7 +145,13 @@ func versionLine(st *Styles, sc *store.Secret, v store.VersionInfo) string {
 	if v.N == sc.Current {
 		cur = "*"
 	}
-	s := fmt.Sprintf("%s v%-3d %s  %-8s %s", cur, v.N, fmtTime(v.Created), v.Action, v.Author)
+	// The action column is as wide as the widest action of the secret's
+	// versions ("rollback to 12" is wider than "set").
+	aw := 8
+	for _, o := range sc.Versions {
+		aw = max(aw, len(o.Action))
+	}
+	s := fmt.Sprintf("%s v%-3d %s  %-*s %s", cur, v.N, fmtTime(v.Created), aw, v.Action, v.Author)
 	if v.Purged {
 		s += st.App.Muted.Render("  (values dropped)")
 	}

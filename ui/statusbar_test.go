@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/opsward/ward/store"
 )
 
 // A long error is shown whole on lines of its own above the status bar,
@@ -31,5 +33,25 @@ func TestStatusBarLongError(t *testing.T) {
 	last := ansi.Strip(v[strings.LastIndexByte(v, '\n')+1:])
 	if !strings.Contains(last, "error: short one") {
 		t.Errorf("a short error left the status bar: %q", last)
+	}
+}
+
+// The versions' author column lines up even when an action is wider than
+// the usual ones ("rollback to 1").
+func TestVersionLinesAlign(t *testing.T) {
+	sc := &store.Secret{Current: 3, Versions: []store.VersionInfo{
+		{N: 1, Action: "set", Author: "a@h"},
+		{N: 2, Action: "gen", Author: "a@h"},
+		{N: 3, Action: "rollback to 1", Author: "a@h"},
+	}}
+	st := DefaultStyles()
+	col := -1
+	for _, v := range sc.Versions {
+		l := ansi.Strip(versionLine(&st, sc, v))
+		i := strings.Index(l, "a@h")
+		if col >= 0 && i != col {
+			t.Errorf("author at column %d, want %d: %q", i, col, l)
+		}
+		col = i
 	}
 }
