@@ -158,7 +158,7 @@ var errInterrupted = errors.New("interrupted")
 
 // defaultHints are the hints every command gets for an error class, after
 // any the command gave itself.
-func defaultHints(err error, storeName string) []string {
+func defaultHints(err error, storeName string, doctor bool) []string {
 	switch exitCode(err) {
 	case ExitNoStore:
 		if storeName != store.DefaultName {
@@ -170,15 +170,20 @@ func defaultHints(err error, storeName string) []string {
 	case ExitWrongKey:
 		return []string{"the identity or passphrase given does not open it; another identity file goes with --identity FILE"}
 	case ExitDamaged:
+		see := "run ward doctor to see what is damaged (ward never writes over damaged records)"
+		if doctor {
+			// doctor itself failed: telling it to run doctor helps nobody.
+			see = "ward never writes over damaged records: restore the damaged file from a backup"
+		}
 		var ae *store.AuditError
 		if errors.As(err, &ae) && ae.InTail() {
 			// The tail file holds only audit entries: the secrets are
 			// sound, and moving it aside lets work go on while keeping the
 			// damaged entries for an investigation.
-			return []string{"run ward doctor to see what is damaged (ward never writes over damaged records)",
+			return []string{see,
 				"the store itself is sound: to go on, move the damaged audit file aside (mv " + ae.File + " " + ae.File + ".damaged) and keep it"}
 		}
-		return []string{"run ward doctor to see what is damaged (ward never writes over damaged records)"}
+		return []string{see}
 	case ExitNoKeyring:
 		return []string{"unlock with --identity FILE, or run ward unlock on a terminal first"}
 	case ExitNeedConfirm:

@@ -43,6 +43,10 @@ type Factory struct {
 	// softInterrupt makes stop the first signal's work, until done (see
 	// interrupts.softly); nil in those tests too.
 	softInterrupt func(stop func()) (done func())
+
+	// cmdPath is the command being run ("ward get"), once cobra has found
+	// it; errors' hints use it.
+	cmdPath string
 }
 
 // newFactory returns a Factory on the process's streams.

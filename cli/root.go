@@ -72,7 +72,7 @@ func printError(f *Factory, err error, code int) {
 	fmt.Fprintf(f.ErrOut, "ward: error: %s\n", msg)
 	hs, only := hints(err)
 	if !only {
-		hs = append(hs, defaultHints(err, f.StoreName)...)
+		hs = append(hs, defaultHints(err, f.StoreName, f.cmdPath == "ward doctor")...)
 	}
 	seen := map[string]bool{}
 	for _, h := range hs {
@@ -136,6 +136,7 @@ func newRootCmd(f *Factory, only ...string) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			f.cmdPath = cmd.CommandPath()
 			f.catchInterruptsFor(cmd)
 		},
 		Args: func(cmd *cobra.Command, args []string) error {
