@@ -18,7 +18,9 @@ func newUnlockCmd(f *Factory) *cobra.Command {
 		Long: `Unlock the store (asking for its passphrase if it has one) and hand its
 identity and data key to a per-user agent that keeps them in memory, so
 later commands and scripts find the store unlocked. The agent locks itself
-after 15 minutes without use (WARD_AGENT_IDLE); ward lock forgets at once.` + exitStatus(
+after 15 minutes without use (WARD_AGENT_IDLE); ward lock forgets at once.
+
+JSON (--json): {"store","action":"unlock"}` + exitStatus(
 			"10   no such store",
 			"12   wrong passphrase",
 			"14   a passphrase is needed and there is no terminal",
@@ -44,6 +46,9 @@ after 15 minutes without use (WARD_AGENT_IDLE); ward lock forgets at once.` + ex
 			}
 			if err := s.HandToAgent(ctx, exe); err != nil {
 				return err
+			}
+			if f.JSON {
+				return f.printJSON(map[string]string{"store": s.Name, "action": "unlock"})
 			}
 			f.status("Unlocked store %q for this session (ward lock forgets it)", s.Name)
 			return nil
