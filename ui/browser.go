@@ -324,9 +324,15 @@ func (b *browser) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return b.c.push(newDetail(b.c, p))
 		}
 	case key.Matches(msg, k.Clear):
+		// The secret found with the filter stays selected in the whole
+		// list.
+		keep := b.selectedPath()
 		b.input.Blur()
 		b.input.SetValue("")
 		b.applyFilter("")
+		if keep != "" {
+			b.selectByPath(keep)
+		}
 		b.clampCursor(1)
 	case key.Matches(msg, k.Filter):
 		return b.input.Focus()
