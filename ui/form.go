@@ -76,6 +76,7 @@ type secretForm struct {
 	focus  int
 	err    error
 	saving string // the path being saved, until its savedMsg
+	dirty  bool   // something was typed or changed: esc asks first
 }
 
 func newSecretForm(c *Common, edit *store.Secret) *secretForm {
@@ -209,6 +210,11 @@ func (m savedMsg) outcome() (string, error) {
 
 func (f *secretForm) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case discardFormMsg:
+		if msg.f == f {
+			return f.c.pop(f)
+		}
+		return nil
 	case savedMsg:
 		if f.saving == "" || msg.path != f.saving {
 			return nil
@@ -230,7 +236,12 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 	cur := f.current()
 	switch {
 	case key.Matches(msg, k.Cancel):
-		return f.c.pop(f)
+		if !f.dirty {
+			return f.c.pop(f)
+		}
+		// Typed input (a value perhaps typed from paper) is not thrown
+		// away on one key.
+		return f.c.openDialog(newConfirm(f.c, "Discard this form?", "What you typed here is not saved.", "discard", func() tea.Msg { return discardFormMsg{f} }))
 	case key.Matches(msg, k.Save):
 		return f.save()
 	case key.Matches(msg, k.AddField):
@@ -246,6 +257,7 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 			d = -1
 		}
 		f.kind = (f.kind + d + len(store.Kinds)) % len(store.Kinds)
+		f.dirty = true
 		return nil
 	case msg.Type == tea.KeyEnter:
 		switch cur.kind {
@@ -258,12 +270,19 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return f.setFocus(f.focus + 1)
 	}
 	if in := f.input(cur); in != nil {
+		before := in.Value()
 		var cmd tea.Cmd
 		*in, cmd = in.Update(msg)
+		if in.Value() != before {
+			f.dirty = true
+		}
 		return cmd
 	}
 	return nil
 }
+
+// discardFormMsg is the yes of the discard question for form f.
+type discardFormMsg struct{ f *secretForm }
 
 // collect validates the form and builds what to save. Errors name the
 // input, never repeat a value.

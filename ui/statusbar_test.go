@@ -69,3 +69,24 @@ func TestClearFilterKeepsSelection(t *testing.T) {
 		t.Errorf("selected %q after clearing the filter, want prod/payments/stripe", p)
 	}
 }
+
+// esc on a form with something typed asks before throwing it away; on an
+// untouched form it just closes.
+func TestFormEscAsksWhenTyped(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a", "esc")
+	d.mustNot("Add a secret")
+	d.keys("a")
+	d.typeText("prod/half-typed")
+	d.keys("esc")
+	d.must("Discard this form?", "Add a secret")
+	d.send(confirmArmMsg{d.root.topDialog().(*confirm)})
+	d.keys("n")
+	d.must("Add a secret", "prod/half-typed")
+	d.keys("esc")
+	d.send(confirmArmMsg{d.root.topDialog().(*confirm)})
+	d.keys("y")
+	d.mustNot("Add a secret", "Discard this form?")
+}
