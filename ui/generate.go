@@ -344,8 +344,9 @@ func (g *generate) View(w, h int) string {
 		lines = append(lines, line(gField, "field", input(&g.field)))
 	}
 	lines = append(lines, "")
-	if spec, err := g.spec(); err != nil {
-		lines = append(lines, fit(st.Form.Error.Render(err.Error()), w))
+	spec, specErr := g.spec()
+	if specErr != nil {
+		lines = append(lines, fit(st.Form.Error.Render(specErr.Error()), w))
 	} else {
 		lines = append(lines, fit(fmt.Sprintf("entropy: %.0f bits · spec %s", spec.Bits(), spec.String()), w))
 	}
@@ -354,7 +355,8 @@ func (g *generate) View(w, h int) string {
 		save = "generating…"
 	}
 	lines = append(lines, line(gSave, "", save))
-	if g.err != nil {
+	// A save refused for the spec's reason says it once, above.
+	if g.err != nil && (specErr == nil || !strings.Contains(g.err.Error(), specErr.Error())) {
 		lines = append(lines, "", fit(st.Form.Error.Render(g.err.Error()), w))
 	}
 	return scrollTo(lines, len(lines)-1, h)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -89,4 +90,21 @@ func TestFormEscAsksWhenTyped(t *testing.T) {
 	d.send(confirmArmMsg{d.root.topDialog().(*confirm)})
 	d.keys("y")
 	d.mustNot("Add a secret", "Discard this form?")
+}
+
+// A generator spec that cannot be saved says why once.
+func TestGenerateErrorOnce(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 30)
+	openDetail(t, d, "ppdb")
+	d.keys("g", "tab")
+	for range 2 {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("0")
+	d.keys("enter")
+	if n := strings.Count(ansi.Strip(d.view()), "length must be a number above 0"); n != 1 {
+		t.Errorf("the error is shown %d times, want once:\n%s", n, d.view())
+	}
 }
