@@ -97,9 +97,8 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	case store.IdentityKeyring:
 		fmt.Fprintf(f.ErrOut, "Its identity is in the OS keyring (service %q, account %q).\n", "ward", s.KeyringUser())
 	case store.IdentityFile:
-		if res.Fallback != "" {
-			fmt.Fprintf(f.ErrOut, "The OS keyring could not be used: %s.\n", res.Fallback)
-		}
+		// Why the keyring was not used was said with the passphrase
+		// question (the only way here when it failed).
 		fmt.Fprintf(f.ErrOut, "Its identity is in a passphrase-protected file: %s\n", res.IdentityPath)
 	case store.IdentityExternal:
 		fmt.Fprintf(f.ErrOut, "Its identity is yours, in %s: unlock with --identity %s\n", io.IdentityFile, io.IdentityFile)
