@@ -123,6 +123,11 @@ func (d *detail) fieldLines(w int) []string {
 			out = append(out, fit("    "+st.Detail.Revealed.Render(l), w))
 		}
 	}
+	if len(d.shown) > 0 {
+		// Say when a shown value goes away, so nobody waits for it or
+		// walks off thinking it already has.
+		out = append(out, fit(st.App.Muted.Render(fmt.Sprintf("  shown values hide after %s, on leaving, or with r", d.c.RevealFor)), w))
+	}
 	return out
 }
 

@@ -108,3 +108,16 @@ func TestGenerateErrorOnce(t *testing.T) {
 		t.Errorf("the error is shown %d times, want once:\n%s", n, d.view())
 	}
 }
+
+// A revealed value comes with a word on when it hides again.
+func TestRevealSaysWhenItHides(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.mustNot("shown values hide")
+	d.keys("r")
+	d.must(canary, "shown values hide after 30s, on leaving, or with r")
+	d.keys("r")
+	d.mustNot(canary, "shown values hide")
+}
