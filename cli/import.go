@@ -230,7 +230,7 @@ func importWard(f *Factory, b []byte, name string) ([]store.Item, error) {
 			return nil, fmt.Errorf("import %s: secret %d has no fields", name, i+1)
 		}
 		meta := sc.Meta
-		items = append(items, store.Item{Path: sc.Path, Fields: toFields(sc.Fields), SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated}})
+		items = append(items, store.Item{Path: sc.Path, Fields: toFields(sc.Fields), SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated, CreatedAt: sc.Created}})
 	}
 	return items, nil
 }

@@ -198,6 +198,9 @@ type SetOptions struct {
 	// At backdates the write (imports keep their original times; the demo
 	// makes an overdue secret); zero means now.
 	At time.Time
+	// CreatedAt, for a new secret, is when it was created, if earlier than
+	// At (an import of a secret with a history); zero means At.
+	CreatedAt time.Time
 }
 
 // Set writes a new version of the secret at path, creating the secret if
@@ -285,8 +288,12 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 	if !o.At.IsZero() {
 		at = o.At.UTC()
 	}
+	isNew := sc.Current == 0
 	if vi, err = s.addVersion(tx, lk, sc, nf, o.Action, at); err != nil {
 		return vi, err
+	}
+	if isNew && !o.CreatedAt.IsZero() && o.CreatedAt.Before(sc.Created) {
+		sc.Created = o.CreatedAt.UTC()
 	}
 	if err := s.writeSecret(tx, lk, sc); err != nil {
 		return vi, err
