@@ -34,6 +34,7 @@ const canary = "CANARY"
 // TestMain registers ward and its test helpers as commands the scripts run
 // in their own processes (age's cmd/age tests do the same).
 func TestMain(m *testing.M) {
+	testenv.IsolateCache()
 	// The clipboard clearer re-executes "ward __clip-clear" from $PATH,
 	// where testscript put a copy of this test binary named ward.
 	clip.Self = func(args ...string) (*exec.Cmd, error) {

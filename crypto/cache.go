@@ -32,6 +32,17 @@ func CacheIdle() time.Duration {
 	return DefaultCacheIdle
 }
 
-func cacheDesc(storeID string) string { return "ward:datakey:" + storeID }
+func cacheDesc(storeID string) string { return cachePrefix() + storeID }
+
+// cachePrefix starts every cache entry's description. Tests set
+// WARD_TEST_CACHE_NS (each test binary its own) so that one package's
+// `ward lock` — CacheDropAll is user-wide — cannot drop another's keys while
+// `go test ./...` runs packages side by side. Unset in use.
+func cachePrefix() string {
+	if ns := os.Getenv("WARD_TEST_CACHE_NS"); ns != "" {
+		return "ward:datakey:" + ns + ":"
+	}
+	return "ward:datakey:"
+}
 
 const maxCacheTag = 32

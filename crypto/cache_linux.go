@@ -101,7 +101,7 @@ func CacheDropAll() int {
 		if err != nil {
 			continue
 		}
-		if j := strings.LastIndexByte(desc, ';'); j >= 0 && strings.HasPrefix(desc, "user;") && strings.HasPrefix(desc[j+1:], cacheDesc("")) {
+		if j := strings.LastIndexByte(desc, ';'); j >= 0 && strings.HasPrefix(desc, "user;") && strings.HasPrefix(desc[j+1:], cachePrefix()) {
 			if _, err := unix.KeyctlInt(unix.KEYCTL_INVALIDATE, id, 0, 0, 0); err == nil {
 				dropped++
 			}

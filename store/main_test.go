@@ -11,11 +11,13 @@ import (
 
 	"github.com/opsward/ward/agent"
 	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/internal/testenv"
 )
 
 // TestMain lets the test binary play a second ward process: the crash and
 // concurrency tests re-run it with WARD_STORE_TEST_CHILD set.
 func TestMain(m *testing.M) {
+	testenv.IsolateCache()
 	if len(os.Args) > 1 && os.Args[1] == agent.AgentCommand {
 		os.Exit(agent.Main(context.Background()))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/opsward/ward/clip"
 	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/internal/testenv"
 	"github.com/opsward/ward/store"
 )
 
@@ -27,6 +28,7 @@ const canary = "CANARY-not-a-real-secret-"
 var testNow = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func TestMain(m *testing.M) {
+	testenv.IsolateCache()
 	// Goldens and assertions read plain text: no colour, no attributes.
 	lipgloss.SetColorProfile(termenv.Ascii)
 	os.Exit(m.Run())

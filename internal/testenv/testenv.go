@@ -8,6 +8,7 @@ package testenv
 
 import (
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -42,4 +43,15 @@ func require(t testing.TB, env, what string) {
 		t.Fatal(msg + " (CI=true: refusing to skip)")
 	}
 	t.Skip(msg)
+}
+
+// IsolateCache gives this test binary, and the processes it starts, a
+// session-cache namespace of its own (WARD_TEST_CACHE_NS), so that a test
+// of `ward lock` in one package cannot drop the cached keys another
+// package's tests rely on while `go test ./...` runs them side by side.
+// Call it from TestMain.
+func IsolateCache() {
+	if os.Getenv("WARD_TEST_CACHE_NS") == "" {
+		os.Setenv("WARD_TEST_CACHE_NS", "t"+strconv.Itoa(os.Getpid()))
+	}
 }
