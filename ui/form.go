@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/crypto/gen"
 	"github.com/opsward/ward/store"
 )
 
@@ -22,14 +23,14 @@ import (
 // unaudited retrieval.
 
 type formKeys struct {
-	Next, Prev, Cycle, AddField, Save, Cancel key.Binding
+	Next, Prev, Cycle, AddField, Generate, Save, Cancel key.Binding
 }
 
 func (k formKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Prev, k.Cycle, k.AddField, k.Save, k.Cancel}
+	return []key.Binding{k.Next, k.Prev, k.Cycle, k.AddField, k.Save, k.Cancel, k.Generate}
 }
 func (k formKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Next, k.Prev, k.Cycle}, {k.AddField, k.Save, k.Cancel}}
+	return [][]key.Binding{{k.Next, k.Prev, k.Cycle}, {k.AddField, k.Generate, k.Save, k.Cancel}}
 }
 
 // Meta inputs, in order.
@@ -85,6 +86,7 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous")),
 		Cycle:    key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "kind")),
 		AddField: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add field")),
+		Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate value")),
 		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}}
@@ -247,6 +249,9 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.AddField):
 		f.addField("")
 		return f.setFocus(len(f.targets()) - 4)
+	case key.Matches(msg, k.Generate):
+		f.err = f.generate(cur)
+		return nil
 	case key.Matches(msg, k.Next):
 		return f.setFocus(f.focus + 1)
 	case key.Matches(msg, k.Prev):
@@ -278,6 +283,58 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
+	return nil
+}
+
+// generate fills values from crypto/gen by the kind: an SSH key pair
+// into private_key and public_key, a token (32 bytes, hex) for tokens and
+// API keys, else a password; a single value goes to the field that has the
+// focus, or the first one. Values stay masked, as typed ones do.
+func (f *secretForm) generate(cur focusTarget) error {
+	spec := gen.Spec{Kind: gen.KindPassword}
+	switch store.Kinds[f.kind] {
+	case store.KindSSHKey:
+		spec = gen.Spec{Kind: gen.KindSSHEd25519}
+	case store.KindToken, store.KindAPIKey:
+		spec = gen.Spec{Kind: gen.KindToken}
+	}
+	vals, err := spec.Generate()
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	set := func(name, v string) {
+		for i := range f.fields {
+			if strings.TrimSpace(f.fields[i].name.Value()) == name {
+				f.fields[i].value.SetValue(v)
+				return
+			}
+		}
+		// An untouched first field ("value", nothing typed) gives way.
+		if len(f.fields) == 1 && f.fields[0].value.Value() == "" && f.fields[0].name.Value() == gen.FieldValue {
+			f.fields[0].name.SetValue(name)
+			f.fields[0].value.SetValue(v)
+			return
+		}
+		f.addField(name)
+		f.fields[len(f.fields)-1].value.SetValue(v)
+	}
+	if len(vals) > 1 {
+		for _, name := range spec.Fields() {
+			set(name, vals[name])
+		}
+	} else {
+		i := 0
+		if (cur.kind == fFieldName || cur.kind == fFieldValue) && cur.i < len(f.fields) {
+			i = cur.i
+		}
+		if len(f.fields) == 0 {
+			f.addField(gen.FieldValue)
+		}
+		for _, v := range vals {
+			f.fields[i].value.SetValue(v)
+		}
+	}
+	f.dirty = true
 	return nil
 }
 

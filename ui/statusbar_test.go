@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -120,4 +121,44 @@ func TestRevealSaysWhenItHides(t *testing.T) {
 	d.must(canary, "shown values hide after 30s, on leaving, or with r")
 	d.keys("r")
 	d.mustNot(canary, "shown values hide")
+}
+
+// ctrl+g in the add form generates the value(s) by kind, masked: an SSH
+// key pair needs no value typed first.
+func TestFormGenerates(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a")
+	d.typeText("prod/deploy-key")
+	d.keys("tab", "right", "right", "right") // kind: ssh-key
+	d.must("‹ ssh-key ›")
+	d.keys("ctrl+g")
+	d.mustNot("BEGIN", "ssh-ed25519 AAAA")
+	d.must("private_key", "public_key")
+	d.keys("ctrl+s")
+	d.must("added prod/deploy-key")
+	_, f, err := s.Get(ctx, "prod/deploy-key", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f["private_key"].Reveal(), "BEGIN OPENSSH PRIVATE KEY") || !strings.HasPrefix(f["public_key"].Reveal(), "ssh-ed25519 ") {
+		t.Errorf("fields %v do not hold a key pair", f.Names())
+	}
+	if _, ok := f["value"]; ok {
+		t.Error("the empty value field was kept beside the key pair")
+	}
+
+	d.keys("a")
+	d.typeText("prod/new-pass")
+	d.keys("ctrl+g", "ctrl+s")
+	d.must("added prod/new-pass")
+	_, f, err = s.Get(ctx, "prod/new-pass", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f["value"].Reveal()); n < 16 {
+		t.Errorf("generated password of %d characters", n)
+	}
 }
