@@ -263,6 +263,7 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		f.kind = (f.kind + d + len(store.Kinds)) % len(store.Kinds)
 		f.dirty = true
+		f.suggestFields()
 		return nil
 	case msg.Type == tea.KeyEnter:
 		switch cur.kind {
@@ -284,6 +285,55 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+// kindFields are the fields a new secret of a kind usually has.
+var kindFields = map[store.Kind][]string{
+	store.KindSSHKey:      {"private_key", "public_key"},
+	store.KindTLSCert:     {"certificate", "private_key"},
+	store.KindOAuthClient: {"client_id", "client_secret"},
+}
+
+// suggestFields gives a new secret the kind's usual fields, as long as
+// nothing was typed in the fields yet (names as suggested, values empty).
+func (f *secretForm) suggestFields() {
+	if f.edit != nil {
+		return
+	}
+	for _, fi := range f.fields {
+		if fi.value.Value() != "" {
+			return
+		}
+	}
+	names := make([]string, 0, len(f.fields))
+	for _, fi := range f.fields {
+		names = append(names, strings.TrimSpace(fi.name.Value()))
+	}
+	suggested := func(ns []string) bool {
+		if slices.Equal(ns, []string{gen.FieldValue}) {
+			return true
+		}
+		for _, fs := range kindFields {
+			if slices.Equal(ns, fs) {
+				return true
+			}
+		}
+		return false
+	}
+	if !suggested(names) {
+		return // names of the operator's own: left alone
+	}
+	want, ok := kindFields[store.Kinds[f.kind]]
+	if !ok {
+		want = []string{gen.FieldValue}
+	}
+	if slices.Equal(names, want) {
+		return
+	}
+	f.fields = nil
+	for _, n := range want {
+		f.addField(n)
+	}
 }
 
 // generate fills values from crypto/gen by the kind: an SSH key pair

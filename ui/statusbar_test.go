@@ -162,3 +162,27 @@ func TestFormGenerates(t *testing.T) {
 		t.Errorf("generated password of %d characters", n)
 	}
 }
+
+// The add form suggests the kind's usual fields while none was typed.
+func TestFormSuggestsFieldsByKind(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a", "tab", "right", "right", "right") // ssh-key
+	d.must("‹ ssh-key ›", "private_key", "public_key")
+	d.keys("right") // tls-cert
+	d.must("certificate", "private_key")
+	d.mustNot("public_key")
+	d.keys("left", "left", "left", "left") // password
+	d.must("‹ password ›")
+	d.mustNot("private_key", "certificate")
+	// A name of one's own stays whatever the kind.
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab") // the field's name
+	for range len("value") {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("pin")
+	d.keys("shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "right", "right", "right")
+	d.must("‹ ssh-key ›", "pin")
+	d.mustNot("private_key")
+}
