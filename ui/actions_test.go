@@ -11,6 +11,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
@@ -423,4 +424,106 @@ func TestStoreErrorsNameWhatAndWhere(t *testing.T) {
 	if s := fmt.Sprint(msg) + fmt.Sprintf("%v %+v %#v", msg, msg, msg); strings.Contains(s, canary) {
 		t.Error("a revealed message prints its value")
 	}
+}
+
+// esc on a form with something typed asks before throwing it away; on an
+// untouched form it just closes.
+func TestFormEscAsksWhenTyped(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a", "esc")
+	d.mustNot("Add a secret")
+	d.keys("a")
+	d.typeText("prod/half-typed")
+	d.keys("esc")
+	d.must("Discard this form?", "Add a secret")
+	d.send(confirmArmMsg{d.root.topDialog().(*confirm)})
+	d.keys("n")
+	d.must("Add a secret", "prod/half-typed")
+	d.keys("esc")
+	d.send(confirmArmMsg{d.root.topDialog().(*confirm)})
+	d.keys("y")
+	d.mustNot("Add a secret", "Discard this form?")
+}
+
+// A generator spec that cannot be saved says why once.
+func TestGenerateErrorOnce(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 30)
+	openDetail(t, d, "ppdb")
+	d.keys("g", "tab")
+	for range 2 {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("0")
+	d.keys("enter")
+	if n := strings.Count(ansi.Strip(d.view()), "length must be a number above 0"); n != 1 {
+		t.Errorf("the error is shown %d times, want once:\n%s", n, d.view())
+	}
+}
+
+// ctrl+g in the add form generates the value(s) by kind, masked: an SSH
+// key pair needs no value typed first.
+func TestFormGenerates(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a")
+	d.typeText("prod/deploy-key")
+	d.keys("tab", "right", "right", "right") // kind: ssh-key
+	d.must("‹ ssh-key ›")
+	d.keys("ctrl+g")
+	d.mustNot("BEGIN", "ssh-ed25519 AAAA")
+	d.must("private_key", "public_key")
+	d.keys("ctrl+s")
+	d.must("added prod/deploy-key")
+	_, f, err := s.Get(ctx, "prod/deploy-key", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f["private_key"].Reveal(), "BEGIN OPENSSH PRIVATE KEY") || !strings.HasPrefix(f["public_key"].Reveal(), "ssh-ed25519 ") {
+		t.Errorf("fields %v do not hold a key pair", f.Names())
+	}
+	if _, ok := f["value"]; ok {
+		t.Error("the empty value field was kept beside the key pair")
+	}
+
+	d.keys("a")
+	d.typeText("prod/new-pass")
+	d.keys("ctrl+g", "ctrl+s")
+	d.must("added prod/new-pass")
+	_, f, err = s.Get(ctx, "prod/new-pass", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f["value"].Reveal()); n < 16 {
+		t.Errorf("generated password of %d characters", n)
+	}
+}
+
+// The add form suggests the kind's usual fields while none was typed.
+func TestFormSuggestsFieldsByKind(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a", "tab", "right", "right", "right") // ssh-key
+	d.must("‹ ssh-key ›", "private_key", "public_key")
+	d.keys("right") // tls-cert
+	d.must("certificate", "private_key")
+	d.mustNot("public_key")
+	d.keys("left", "left", "left", "left") // password
+	d.must("‹ password ›")
+	d.mustNot("private_key", "certificate")
+	// A name of one's own stays whatever the kind.
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab") // the field's name
+	for range len("value") {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("pin")
+	d.keys("shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "right", "right", "right")
+	d.must("‹ ssh-key ›", "pin")
+	d.mustNot("private_key")
 }

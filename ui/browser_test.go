@@ -163,3 +163,17 @@ func (n *fakeNav) pushScreen(s screen) tea.Cmd { n.screens = append(n.screens, s
 func (n *fakeNav) popScreen(screen)            {}
 func (n *fakeNav) pushDialog(dialog) tea.Cmd   { return nil }
 func (n *fakeNav) closeDialog(dialog)          {}
+
+// Clearing the filter keeps the secret it found selected.
+func TestClearFilterKeepsSelection(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("/")
+	d.typeText("stripe")
+	d.keys("enter", "esc") // open, back to the list (filter still on)
+	d.keys("esc")          // clear the filter
+	if p := d.root.screens[0].(*browser).selectedPath(); p != "prod/payments/stripe" {
+		t.Errorf("selected %q after clearing the filter, want prod/payments/stripe", p)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/opsward/ward/store"
 )
 
@@ -177,4 +179,37 @@ func TestDetailKeysDisabledWhenRetired(t *testing.T) {
 	if d.root.topDialog() != nil {
 		t.Error("d opened a dialog for a retired secret")
 	}
+}
+
+// The versions' author column lines up even when an action is wider than
+// the usual ones ("rollback to 1").
+func TestVersionLinesAlign(t *testing.T) {
+	sc := &store.Secret{Current: 3, Versions: []store.VersionInfo{
+		{N: 1, Action: "set", Author: "a@h"},
+		{N: 2, Action: "gen", Author: "a@h"},
+		{N: 3, Action: "rollback to 1", Author: "a@h"},
+	}}
+	st := DefaultStyles()
+	col := -1
+	for _, v := range sc.Versions {
+		l := ansi.Strip(versionLine(&st, sc, v))
+		i := strings.Index(l, "a@h")
+		if col >= 0 && i != col {
+			t.Errorf("author at column %d, want %d: %q", i, col, l)
+		}
+		col = i
+	}
+}
+
+// A revealed value comes with a word on when it hides again.
+func TestRevealSaysWhenItHides(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.mustNot("shown values hide")
+	d.keys("r")
+	d.must(canary, "shown values hide after 30s, on leaving, or with r")
+	d.keys("r")
+	d.mustNot(canary, "shown values hide")
 }
