@@ -183,7 +183,11 @@ func corruptMain() {
 				if b == nil {
 					return fmt.Errorf("no bucket %s", bucket)
 				}
-				k, v := b.Cursor().First()
+				c := b.Cursor()
+				k, v := c.First()
+				if k != nil && v == nil { // the store's no-inline sub-bucket
+					k, v = c.Next()
+				}
 				if k == nil {
 					return fmt.Errorf("bucket %s is empty", bucket)
 				}

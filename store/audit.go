@@ -97,10 +97,7 @@ func (s *Store) appendAuditRaw(tx *bolt.Tx, e Entry) error {
 		}
 	}
 	e.Seq = head.Seq + 1
-	pt, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
+	pt := encodeEntry(e)
 	key := seqKey(e.Seq)
 	sealed := wcrypto.Seal(s.keys.Audit, pt, s.ad("audit", string(key)))
 	mac := wcrypto.MAC(s.keys.Audit, head.MAC, key, sealed)
@@ -148,6 +145,9 @@ func (s *Store) walkAudit(tx *bolt.Tx, fn func(Entry) error) error {
 	var want uint64 = 1
 	c := tx.Bucket(bktAudit).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if isNoInline(k, v) {
+			continue
+		}
 		if len(k) != 8 {
 			return &AuditError{File: s.File, Seq: want, Reason: "foreign key in the audit bucket"}
 		}
@@ -166,8 +166,8 @@ func (s *Store) walkAudit(tx *bolt.Tx, fn func(Entry) error) error {
 		if err != nil {
 			return &AuditError{File: s.File, Seq: seq, Reason: "does not authenticate"}
 		}
-		var e Entry
-		if err := json.Unmarshal(pt, &e); err != nil || e.Seq != seq {
+		e, err := decodeEntry(pt)
+		if err != nil || e.Seq != seq {
 			return &AuditError{File: s.File, Seq: seq, Reason: "malformed"}
 		}
 		if err := fn(e); err != nil {

@@ -40,7 +40,7 @@ func (s *Store) computeCommit(tx *bolt.Tx) []byte {
 		if b == nil {
 			continue
 		}
-		_ = b.ForEach(func(k, v []byte) error {
+		_ = records(b, func(k, v []byte) error {
 			xorInto(c, s.commitTerm(name, k, v))
 			return nil
 		})
@@ -84,7 +84,7 @@ func (s *Store) putRec(tx *bolt.Tx, bucket, k, v []byte) error {
 		if v == nil {
 			return nil
 		}
-		if b, err = tx.CreateBucket(bucket); err != nil {
+		if b, err = createBucket(tx, bucket); err != nil {
 			return err
 		}
 	}

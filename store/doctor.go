@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -71,7 +70,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 			r.Recipients = len(rs)
 		}
 		live := map[string]bool{} // version keys that a record claims
-		err := tx.Bucket(bktSecrets).ForEach(func(k, v []byte) error {
+		err := records(tx.Bucket(bktSecrets), func(k, v []byte) error {
 			where := "record " + shortHash(k)
 			sc, err := s.decodeSecret(k, v)
 			if err != nil {
@@ -106,8 +105,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 					add(where, "version %d: %v", vi.N, reason(err))
 					continue
 				}
-				var rec versionRecord
-				if err := json.Unmarshal(pt, &rec); err != nil {
+				if _, err := decodeValues(pt); err != nil {
 					add(where, "version %d: malformed values", vi.N)
 					continue
 				}
@@ -118,7 +116,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bktIndex).ForEach(func(k, _ []byte) error {
+		err = records(tx.Bucket(bktIndex), func(k, _ []byte) error {
 			if tx.Bucket(bktSecrets).Get(k) == nil {
 				add("index entry "+shortHash(k), "no record behind it")
 			}
@@ -127,7 +125,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bktVersions).ForEach(func(k, _ []byte) error {
+		err = records(tx.Bucket(bktVersions), func(k, _ []byte) error {
 			if !live[string(k)] {
 				n := -1
 				if len(k) == 20 {
@@ -141,7 +139,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 			return err
 		}
 		if sb := tx.Bucket(bktState); sb != nil {
-			_ = sb.ForEach(func(k, v []byte) error {
+			_ = records(sb, func(k, v []byte) error {
 				if _, _, _, err := s.openState(k, v); err != nil {
 					add("state "+shortHash(k), "%v", reason(err))
 				} else if ns, key, _, _ := s.openState(k, v); !bytes.Equal(s.stateKey(ns, key), k) {

@@ -19,11 +19,6 @@ import (
 //	varint  updated, expires, rotate-due (Unix seconds; 0 = none)
 const headFormat = 1
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 func unixOrZero(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -54,56 +49,11 @@ func encodeHead(h Head) []byte {
 
 var errBadHead = errors.New("malformed index entry")
 
-type headReader struct {
-	b   []byte
-	err error
-}
-
-func (r *headReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errBadHead
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *headReader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errBadHead
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *headReader) string() string {
-	n := r.uvarint()
-	if r.err != nil {
-		return ""
-	}
-	if n > uint64(len(r.b)) {
-		r.err = errBadHead
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
 func decodeHead(b []byte) (Head, error) {
 	if len(b) == 0 || b[0] != headFormat {
 		return Head{}, errBadHead
 	}
-	r := headReader{b: b[1:]}
+	r := reader{b: b[1:]}
 	var h Head
 	h.Path = r.string()
 	h.Kind = Kind(r.string())

@@ -189,8 +189,7 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 		ok := old.lookupKey(sc.Path)
 		nk := fresh.lookupKey(sc.Path)
 		idx = append(idx, moved{nk, fresh.seal(encodeHead(HeadOf(sc)), "index", string(nk))})
-		raw, _ := json.Marshal(sc)
-		sec = append(sec, moved{nk, fresh.seal(raw, "secret", string(nk))})
+		sec = append(sec, moved{nk, fresh.seal(encodeSecretRecord(sc), "secret", string(nk))})
 		for _, v := range sc.Versions {
 			if v.Purged {
 				continue
@@ -217,7 +216,7 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 		}
 	}
 	if len(states) > 0 {
-		sb, err := tx.CreateBucket(bktState)
+		sb, err := createBucket(tx, bktState)
 		if err != nil {
 			return err
 		}
@@ -232,7 +231,7 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 		if err := tx.DeleteBucket(name); err != nil {
 			return err
 		}
-		if _, err := tx.CreateBucket(name); err != nil {
+		if _, err := createBucket(tx, name); err != nil {
 			return err
 		}
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,10 +23,6 @@ func versionKey(lk []byte, n int) []byte {
 }
 
 // versionRecord is a version's sealed payload.
-type versionRecord struct {
-	Fields map[string]string `json:"fields"`
-}
-
 func (s *Store) readSecret(tx *bolt.Tx, path string) (*Secret, []byte, error) {
 	lk := s.lookupKey(path)
 	raw := tx.Bucket(bktSecrets).Get(lk)
@@ -49,19 +44,15 @@ func (s *Store) decodeSecret(lk, raw []byte) (*Secret, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sc Secret
-	if err := json.Unmarshal(pt, &sc); err != nil || sc.Path == "" {
+	sc, err := decodeSecretRecord(pt)
+	if err != nil || sc.Path == "" {
 		return nil, &CorruptError{File: s.File, Where: "record " + shortHash(lk), Reason: "malformed"}
 	}
-	return &sc, nil
+	return sc, nil
 }
 
 func (s *Store) writeSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
-	raw, err := json.Marshal(sc)
-	if err != nil {
-		return err
-	}
-	if err := s.putRec(tx, bktSecrets, lk, s.seal(raw, "secret", string(lk))); err != nil {
+	if err := s.putRec(tx, bktSecrets, lk, s.seal(encodeSecretRecord(sc), "secret", string(lk))); err != nil {
 		return err
 	}
 	return s.putRec(tx, bktIndex, lk, s.seal(encodeHead(HeadOf(sc)), "index", string(lk)))
@@ -88,12 +79,12 @@ func (s *Store) readFields(tx *bolt.Tx, lk []byte, sc *Secret, n int) (Fields, e
 	if err != nil {
 		return nil, err
 	}
-	var rec versionRecord
-	if err := json.Unmarshal(pt, &rec); err != nil {
+	values, err := decodeValues(pt)
+	if err != nil {
 		return nil, &CorruptError{File: s.File, Where: fmt.Sprintf("record %s version %d", shortHash(lk), n), Reason: "malformed"}
 	}
-	f := make(Fields, len(rec.Fields))
-	for k, v := range rec.Fields {
+	f := make(Fields, len(values))
+	for k, v := range values {
 		f[k] = wcrypto.NewSecret(v)
 	}
 	return f, nil
@@ -134,14 +125,11 @@ func (s *Store) addVersion(tx *bolt.Tx, lk []byte, sc *Secret, f Fields, action 
 			sc.Rotated = now
 		}
 	}
-	rec := versionRecord{Fields: make(map[string]string, len(f))}
+	values := make(map[string]string, len(f))
 	for k, v := range f {
-		rec.Fields[k] = v.Reveal()
+		values[k] = v.Reveal()
 	}
-	pt, err := json.Marshal(rec)
-	if err != nil {
-		return VersionInfo{}, err
-	}
+	pt := encodeValues(values)
 	vk := versionKey(lk, n)
 	if err := s.putRec(tx, bktVersions, vk, s.seal(pt, "version", string(vk))); err != nil {
 		return VersionInfo{}, err
@@ -518,7 +506,7 @@ func (s *Store) EachHead(ctx context.Context, prefix string, fn func(Head) error
 		return errNotUnlocked
 	}
 	return s.view(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(bktIndex).ForEach(func(k, v []byte) error {
+		return records(tx.Bucket(bktIndex), func(k, v []byte) error {
 			h, err := s.openHead(k, v)
 			if err != nil {
 				return err
@@ -595,7 +583,7 @@ func (s *Store) HeadsAndStates(ctx context.Context, paths []string, ns string) (
 // allSecrets reads every full record, for re-keying and doctor.
 func (s *Store) allSecrets(tx *bolt.Tx) ([]*Secret, error) {
 	var out []*Secret
-	err := tx.Bucket(bktSecrets).ForEach(func(k, v []byte) error {
+	err := records(tx.Bucket(bktSecrets), func(k, v []byte) error {
 		sc, err := s.decodeSecret(k, v)
 		if err != nil {
 			return err

@@ -25,7 +25,7 @@ func (s *Store) stateBucket(tx *bolt.Tx, create bool) (*bolt.Bucket, error) {
 	if b := tx.Bucket(bktState); b != nil || !create {
 		return b, nil
 	}
-	return tx.CreateBucket(bktState)
+	return createBucket(tx, bktState)
 }
 
 // GetState returns the value stored under (ns, key), or an error wrapping
@@ -106,7 +106,7 @@ func (s *Store) openState(k, raw []byte) (ns, key string, v []byte, err error) {
 	if err != nil {
 		return "", "", nil, err
 	}
-	r := headReader{b: pt}
+	r := reader{b: pt}
 	ns, key = r.string(), r.string()
 	if r.err != nil {
 		return "", "", nil, &CorruptError{File: s.File, Where: where, Reason: "malformed"}
@@ -121,7 +121,7 @@ func (s *Store) allState(tx *bolt.Tx) ([]StateOp, error) {
 		return nil, nil
 	}
 	var out []StateOp
-	err := b.ForEach(func(k, v []byte) error {
+	err := records(b, func(k, v []byte) error {
 		ns, key, val, err := s.openState(k, v)
 		if err != nil {
 			return err
@@ -154,7 +154,7 @@ func (s *Store) EachState(ctx context.Context, ns string, fn func(key string, va
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
+		return records(b, func(k, v []byte) error {
 			n, key, val, err := s.openState(k, v)
 			if err != nil {
 				return err

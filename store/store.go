@@ -251,12 +251,12 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 	s.keys = wcrypto.NewKeys(dk)
 	s.creating = true
 	err = s.update(ctx, func(tx *bolt.Tx) error {
-		h, err := tx.CreateBucket(bktHeader)
+		h, err := createBucket(tx, bktHeader)
 		if err != nil {
 			return err
 		}
 		for _, b := range [][]byte{bktIndex, bktSecrets, bktVersions, bktAudit, bktJournal} {
-			if _, err := tx.CreateBucket(b); err != nil {
+			if _, err := createBucket(tx, b); err != nil {
 				return err
 			}
 		}
@@ -587,6 +587,9 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error)
 	defer s.recoverCorrupt(&err)
 	err = db.Update(func(tx *bolt.Tx) error {
 		if err := s.begin(tx); err != nil {
+			return err
+		}
+		if err := unInline(tx); err != nil {
 			return err
 		}
 		var err error

@@ -211,8 +211,8 @@ func (s *Store) openTailEntry(f tailFrame) (Entry, error) {
 	if err != nil {
 		return Entry{}, s.tailErr(f.seq, "does not authenticate")
 	}
-	var e Entry
-	if err := json.Unmarshal(pt, &e); err != nil {
+	e, err := decodeEntry(pt)
+	if err != nil {
 		return Entry{}, s.tailErr(f.seq, "malformed")
 	}
 	return e, nil
@@ -347,11 +347,7 @@ func (s *Store) appendTail(entries ...Entry) (int64, error) {
 		s.stamp(&e)
 		seq++
 		e.Seq = 0 // the bucket's number is given when folded
-		pt, err := json.Marshal(e)
-		if err != nil {
-			return 0, err
-		}
-		sealed := wcrypto.Seal(s.keys.Audit, pt, s.ad("audit-tail", string(seqKey(seq))))
+		sealed := wcrypto.Seal(s.keys.Audit, encodeEntry(e), s.ad("audit-tail", string(seqKey(seq))))
 		mac := wcrypto.MAC(s.keys.Audit, prev, seqKey(seq), sealed)
 		buf = append(buf, tailFrame{kind: tailKindEntry, seq: seq, mac: mac, sealed: sealed}.encode()...)
 		prev = mac

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// inlineFree reports the top-level buckets of file without a noInline
+// sub-bucket.
+func inlineFree(t *testing.T, file string) []string {
+	t.Helper()
+	db, err := bolt.Open(file, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var missing []string
+	db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if b.Bucket(noInline) == nil {
+				missing = append(missing, string(name))
+			}
+			return nil
+		})
+	})
+	return missing
+}
+
+// A store made before noInline gets it with its next write, and reads the
+// same before and after.
+func TestOldStoresLoseInlineBuckets(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-password"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m := inlineFree(t, s.File); len(m) != 0 {
+		t.Fatalf("a new store has buckets without noInline: %q", m)
+	}
+	mutate(t, s.File, func(tx *bolt.Tx) error {
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return b.DeleteBucket(noInline) })
+	})
+	if len(inlineFree(t, s.File)) == 0 {
+		t.Fatal("the old layout was not made")
+	}
+	if _, f, err := s.Get(ctx, "prod/db", GetOptions{}); err != nil || f["password"].Reveal() != "fake-password" {
+		t.Fatalf("read of the old layout: %v", err)
+	}
+	if _, err := s.Set(ctx, "prod/api", fields("token", "fake-token"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if m := inlineFree(t, s.File); len(m) != 0 {
+		t.Fatalf("after a write, buckets without noInline: %q", m)
+	}
+	rep, err := s.Doctor(ctx)
+	if err != nil || !rep.OK() {
+		t.Fatalf("doctor: %v %+v", err, rep)
+	}
+	if n, err := s.VerifyAudit(ctx); err != nil || n == 0 {
+		t.Fatalf("audit: %d, %v", n, err)
+	}
+}
