@@ -353,34 +353,51 @@ func Open(ctx context.Context, file string) (*Store, error) {
 }
 
 // keptDB is the read-only handle Open read a store's header through,
-// kept for the transaction that usually follows at once: a `ward get` then
-// opens and maps the file once, not twice. Its shared lock is let go when
-// a transaction takes the handle, before any read-write transaction, and
-// at the latest keptFor after Open, so a store opened and then left
-// waiting (a prompt, an idle TUI) never holds the file.
+// kept for the read-only transactions that follow: a `ward get` then opens
+// and maps the file once, not twice, and never unmaps it (the process ends
+// first: an munmap costs a TLB flush on every CPU the process ran on). Its
+// shared lock is let go before any read-write transaction and at the latest
+// keptFor after Open, so a store opened and then left waiting (a prompt, an
+// idle TUI) never holds the file.
 type keptDB struct {
 	mu    sync.Mutex
-	db    *bolt.DB
+	db    *bolt.DB // nil while borrowed, or once let go
 	file  string
+	ended bool // let go for good: a borrowed handle is closed when given back
 	timer *time.Timer
 }
 
-// keptFor is how long Open keeps its read-only handle for the next
-// transaction.
+// keptFor is how long Open keeps its read-only handle.
 const keptFor = 100 * time.Millisecond
 
 func (s *Store) keep(db *bolt.DB) {
 	k := &keptDB{db: db, file: s.File}
 	k.timer = time.AfterFunc(keptFor, func() {
-		if db := k.take(k.file); db != nil {
+		if db := k.end(); db != nil {
 			db.Close()
 		}
 	})
 	s.kept = k
 }
 
-// take hands over the handle if it is still there and is file's.
-func (k *keptDB) take(file string) *bolt.DB {
+// end stops keeping the handle and hands it over to be closed, unless it
+// is borrowed (giveBack closes it then).
+func (k *keptDB) end() *bolt.DB {
+	if k == nil {
+		return nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.ended = true
+	k.timer.Stop()
+	db := k.db
+	k.db = nil
+	return db
+}
+
+// borrow hands over the handle, if it is kept and is file's, for one
+// read-only transaction.
+func (k *keptDB) borrow(file string) *bolt.DB {
 	if k == nil {
 		return nil
 	}
@@ -391,16 +408,24 @@ func (k *keptDB) take(file string) *bolt.DB {
 		return nil
 	}
 	k.db = nil
-	k.timer.Stop()
 	return db
 }
 
-// takeKept hands over the kept read-only handle, if there still is one.
-func (s *Store) takeKept() *bolt.DB { return s.kept.take(s.File) }
+// giveBack keeps a borrowed handle again, or closes it if keeping ended
+// meanwhile.
+func (k *keptDB) giveBack(db *bolt.DB) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ended {
+		db.Close()
+		return
+	}
+	k.db = db
+}
 
 // dropKept closes the kept handle, letting go of its shared lock.
 func (s *Store) dropKept() {
-	if db := s.takeKept(); db != nil {
+	if db := s.kept.end(); db != nil {
 		db.Close()
 	}
 }
@@ -506,11 +531,13 @@ func (s *Store) open(ctx context.Context, readOnly bool) (db *bolt.DB, err error
 // for its duration. A panic from bbolt on a damaged page becomes a
 // CorruptError.
 func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
-	db := s.takeKept()
-	if db == nil {
-		if db, err = s.open(ctx, true); err != nil {
-			return err
-		}
+	if db := s.kept.borrow(s.File); db != nil {
+		defer s.kept.giveBack(db)
+		return s.viewOn(db, fn)
+	}
+	db, err := s.open(ctx, true)
+	if err != nil {
+		return err
 	}
 	defer db.Close()
 	return s.viewOn(db, fn)

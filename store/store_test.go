@@ -273,9 +273,26 @@ func TestOpenKeepsHandleBriefly(t *testing.T) {
 		t.Fatalf("write right after Open: %v", err)
 	}
 
+	// A read gives the handle back for the next (a process that ends
+	// right after never unmaps it); a write after it still lets it go.
+	reader := open()
+	reader.LockTimeout = keptFor / 5
+	if _, _, err := reader.Get(ctx, "app/a", GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	reader.kept.mu.Lock()
+	held := reader.kept.db != nil
+	reader.kept.mu.Unlock()
+	if !held {
+		t.Fatal("a read closed the kept handle")
+	}
+	if _, err := reader.Set(ctx, "app/a", fields("value", "fake-a2"), SetOptions{}); err != nil {
+		t.Fatalf("write right after a read: %v", err)
+	}
+
 	idle := open() // opened, then left alone
 	idle.kept.mu.Lock()
-	held := idle.kept.db != nil
+	held = idle.kept.db != nil
 	idle.kept.mu.Unlock()
 	if !held {
 		t.Fatal("Open kept no handle")
@@ -285,7 +302,7 @@ func TestOpenKeepsHandleBriefly(t *testing.T) {
 	if _, err := other.Set(ctx, "app/b", fields("value", "fake-b"), SetOptions{}); err != nil {
 		t.Fatalf("another writer while a Store sits opened: %v", err)
 	}
-	if idle.kept.take(idle.File) != nil {
+	if idle.kept.borrow(idle.File) != nil {
 		t.Error("the idle Store still holds its handle after a writer got the file")
 	}
 	// Its next read opens the file afresh.
