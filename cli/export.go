@@ -137,9 +137,9 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	}
 	// One transaction for the whole export, one audit entry per secret.
 	err = s.GetMany(ctx, paths, store.GetOptions{Action: "export"}, func(sc *store.Secret, fields store.Fields) error {
-		m := make(map[string]string, len(fields))
-		for k, v := range fields {
-			m[k] = v.Reveal()
+		m, err := fields.Text(sc.Path)
+		if err != nil {
+			return err
 		}
 		doc.Secrets = append(doc.Secrets, exportSecret{
 			Path: sc.Path, Version: sc.Current, Fields: m, Meta: sc.Meta,

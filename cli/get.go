@@ -66,9 +66,9 @@ func runGet(ctx context.Context, opts *getOptions) error {
 			return err
 		}
 		retiredNote(f, sc)
-		out := make(map[string]string, len(fields))
-		for k, v := range fields {
-			out[k] = v.Reveal()
+		out, err := fields.Text(ref.Path)
+		if err != nil {
+			return notJSON(err)
 		}
 		return f.printJSON(struct {
 			Path    string            `json:"path"`
@@ -82,6 +82,9 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	}
 	retiredNote(f, sc)
 	if f.JSON {
+		if _, err := (store.Fields{field: v}).Text(ref.Path); err != nil {
+			return notJSON(err)
+		}
 		return f.printJSON(struct {
 			Path    string `json:"path"`
 			Field   string `json:"field"`
@@ -91,6 +94,11 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	}
 	_, err = fmt.Fprintln(f.Out, v.Reveal())
 	return err
+}
+
+// notJSON explains how to get a value that JSON cannot hold.
+func notJSON(err error) error {
+	return withHint(err, "print one field without --json: ward get PATH#FIELD > FILE gives its bytes as they are, and a newline")
 }
 
 // retiredNote says on stderr that a value just read belongs to a retired

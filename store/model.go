@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	wcrypto "github.com/opsward/ward/crypto"
 )
@@ -192,6 +193,30 @@ func (f Fields) Equal(o Fields) bool {
 		}
 	}
 	return true
+}
+
+// NotTextError is Text's error: the value of Path#Field is bytes that are
+// not UTF-8 text.
+type NotTextError struct{ Path, Field string }
+
+func (e *NotTextError) Error() string {
+	return fmt.Sprintf("%s#%s holds bytes that are not UTF-8 text, which JSON cannot carry unchanged", e.Path, e.Field)
+}
+
+// Text returns the values as strings for a format that holds only UTF-8
+// text (JSON: an export, --json, a Vault KV secret), or a NotTextError for
+// the first field whose value is other bytes (a DER key, say), which such a
+// format would silently change. path only names the secret in the error.
+func (f Fields) Text(path string) (map[string]string, error) {
+	m := make(map[string]string, len(f))
+	for _, k := range f.Names() {
+		v := f[k].Reveal()
+		if !utf8.ValidString(v) {
+			return nil, &NotTextError{Path: path, Field: k}
+		}
+		m[k] = v
+	}
+	return m, nil
 }
 
 // Names returns the field names in sorted order.

@@ -372,7 +372,11 @@ func (a *applier) pushValues(ctx context.Context, it Item, b *base) ([]byte, int
 	if b != nil && sameHash(hash, b.F) && b.RV == it.RemoteVersion && !it.RemoteDeleted {
 		return hash, it.RemoteVersion, nil
 	}
-	rv, err := a.c.writeData(ctx, it.RemotePath, revealAll(f), it.RemoteVersion)
+	text, err := f.Text(it.Path)
+	if err != nil {
+		return nil, 0, err
+	}
+	rv, err := a.c.writeData(ctx, it.RemotePath, text, it.RemoteVersion)
 	if errors.Is(err, ErrConflict) {
 		// The write may have been ours: committed, its answer lost, and
 		// a retry refused. Equal values on the server mean it was.

@@ -210,7 +210,11 @@ func (a *applier) merge(ctx context.Context, it Item, ch Choice) error {
 	}
 	fitKeys(want, it.ForeignKeys)
 	hash := localHash(merged)
-	rv, err := a.c.writeData(ctx, it.RemotePath, revealAll(merged), it.RemoteVersion)
+	text, err := merged.Text(it.Path)
+	if err != nil {
+		return err
+	}
+	rv, err := a.c.writeData(ctx, it.RemotePath, text, it.RemoteVersion)
 	if err != nil {
 		return err
 	}
