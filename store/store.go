@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -183,9 +182,9 @@ func (s *Store) KeyringUser() string { return "store:" + s.id }
 
 // DefaultActor returns "user@host" for this process.
 func DefaultActor() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
+	name := userName()
+	if name == "" {
+		name = "unknown"
 	}
 	host, err := os.Hostname()
 	if err != nil {
@@ -505,6 +504,7 @@ func (s *Store) open(ctx context.Context, readOnly bool) (db *bolt.DB, err error
 	db, err = bolt.Open(s.File, 0o600, &bolt.Options{
 		Timeout:  timeout,
 		ReadOnly: readOnly,
+		OpenFile: openFile,
 		// Records are written once and read at random: a larger fill
 		// leaves fewer half-empty pages.
 		NoFreelistSync: false,

@@ -227,7 +227,7 @@ func (s *Store) openTail(create bool) (*os.File, error) {
 	if create {
 		flags |= os.O_CREATE
 	}
-	f, err := os.OpenFile(name, flags, 0o600)
+	f, err := openFile(name, flags, 0o600)
 	if !create && errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
