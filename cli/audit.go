@@ -46,7 +46,7 @@ JSON (--json): one object per line (JSON lines, for a SIEM):
 	cmd.Flags().StringVar(&opts.Path, "path", "", "entries for path `P` (or under P/)")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "entries at or after `T` (RFC 3339, date, or duration like 24h)")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "the newest `N` entries")
-	cmd.AddCommand(newAuditVerifyCmd(f))
+	cmd.AddCommand(newAuditVerifyCmd(f), newAuditRestartCmd(f))
 	return cmd
 }
 
@@ -137,6 +137,40 @@ JSON (--json): {"ok":true,"entries":N}` + exitStatus(
 				return f.printJSON(map[string]any{"ok": true, "entries": n})
 			}
 			_, err = fmt.Fprintf(f.Out, "audit log intact: %d entries\n", n)
+			return err
+		},
+	}
+}
+
+func newAuditRestartCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restart",
+		Short: "Record that the audit tail was lost, and start a new one",
+		Long: `The newest retrievals are audited in a file beside the store,
+NAME.ward-audit, until the next change moves them into the store. When
+that file is missing (deleted, or moved aside because it was damaged),
+every command refuses to go on with exit status 13: the retrievals it
+recorded are gone, and that must not pass unseen.
+
+restart records the loss as an entry in the store's own audit chain
+("audit-restart") and starts a new file. Keep a damaged file you moved
+aside for an investigation.` + exitStatus(
+			"4    the file is there: nothing to restart (move a damaged one aside first)",
+		),
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := f.OpenStore(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.RestartTail(ctx); err != nil {
+				return err
+			}
+			if f.JSON {
+				return f.printJSON(map[string]any{"ok": true})
+			}
+			_, err = fmt.Fprintf(f.ErrOut, "Recorded the loss of the audit tail of %s in its audit log; a new one begins.\n", s.Name)
 			return err
 		},
 	}

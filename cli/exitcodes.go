@@ -176,12 +176,15 @@ func defaultHints(err error, storeName string, doctor bool) []string {
 			see = "ward never writes over damaged records: restore the damaged file from a backup"
 		}
 		var ae *store.AuditError
+		if errors.As(err, &ae) && ae.Lost {
+			return []string{"if you removed or replaced it yourself, or moved a damaged one aside, record the loss and go on: ward audit restart"}
+		}
 		if errors.As(err, &ae) && ae.InTail() {
 			// The tail file holds only audit entries: the secrets are
 			// sound, and moving it aside lets work go on while keeping the
 			// damaged entries for an investigation.
 			return []string{see,
-				"the store itself is sound: to go on, move the damaged audit file aside (mv " + ae.File + " " + ae.File + ".damaged) and keep it"}
+				"the store itself is sound: to go on, move the damaged audit file aside (mv " + ae.File + " " + ae.File + ".damaged), keep it, and run ward audit restart"}
 		}
 		return []string{see}
 	case ExitNoKeyring:

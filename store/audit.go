@@ -122,9 +122,16 @@ type AuditError struct {
 	File   string
 	Seq    uint64
 	Reason string
+	// Lost is set when the audit tail file is missing or is not the one
+	// the store expects: deleted, or replaced by another copy (see
+	// tail.go). `ward audit restart` records the loss and starts afresh.
+	Lost bool
 }
 
 func (e *AuditError) Error() string {
+	if e.Lost {
+		return fmt.Sprintf("audit log %s: %s", e.File, e.Reason)
+	}
 	return fmt.Sprintf("audit log of %s: entry %d: %s", e.File, e.Seq, e.Reason)
 }
 
@@ -250,7 +257,7 @@ func (s *Store) walkAll(ctx context.Context, fn func(Entry) error) error {
 	if err != nil {
 		return err
 	}
-	return s.tailEntries(m, head, fn)
+	return s.tailEntries(ctx, m, head, fn)
 }
 
 // Record appends an audit entry for an action outside the store (a
@@ -266,12 +273,12 @@ func (s *Store) Record(ctx context.Context, e Entry) error {
 // audit records entries in the tail and folds the tail into the store when
 // it has grown large or predates a re-key.
 func (s *Store) audit(ctx context.Context, entries ...Entry) error {
-	size, err := s.appendTail(entries...)
+	size, err := s.appendTail(ctx, entries...)
 	if errors.Is(err, errStaleTail) {
 		if err := s.update(ctx, func(*bolt.Tx) error { return nil }); err != nil {
 			return err
 		}
-		size, err = s.appendTail(entries...)
+		size, err = s.appendTail(ctx, entries...)
 	}
 	if err != nil {
 		return err

@@ -9,7 +9,8 @@
 //
 //	ward      header, plain: format, id, identity mode, key envelope, created;
 //	          sealed: recipients, audit-head, audit-tail (how far the tail
-//	          file was folded), commit (the record commitment:
+//	          file was folded, and the base it starts with since), commit
+//	          (the record commitment:
 //	          XOR of a keyed hash of every index, secrets, versions and state
 //	          record, kept up to date by every write, checked by Doctor)
 //	index     lookup key -> sealed Head (path, kind, status, times): listing
@@ -19,6 +20,11 @@
 //	journal   reserved for staged rotations
 //	state     keyed hash of (namespace, key) -> sealed (namespace, key, value):
 //	          what packages above keep with the store (sync bases, remotes)
+//
+// Each of these buckets holds an empty sub-bucket named "\x00" that keeps
+// bbolt from storing it inline (see inline.go). Inside their seals, records
+// are in the binary forms of codec.go and head.go; records written as JSON
+// by earlier versions are still read.
 //
 // A lookup key is the first 16 bytes of HMAC-SHA-256(index key, path), so
 // neither paths nor metadata appear in plain text. Every sealed value is
@@ -35,7 +41,7 @@
 //
 // A Store holds no open file between calls: each operation opens the bbolt
 // file, runs one transaction, commits with fsync (if it wrote) and closes
-// it. So a TUI
+// it (Open's read-only handle serves the reads of the next 100 ms). So a TUI
 // left open never blocks a script, two writers serialise on the file lock,
 // and what an operation returned as done survives a crash. A lock held
 // longer than Store.LockTimeout gives ErrLocked.

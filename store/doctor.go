@@ -166,7 +166,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	if tailOK {
-		if err := s.tailEntries(mark, uint64(r.AuditEntries), func(Entry) error { r.AuditEntries++; return nil }); err != nil {
+		if err := s.tailEntries(ctx, mark, uint64(r.AuditEntries), func(Entry) error { r.AuditEntries++; return nil }); err != nil {
 			add(tailWhere+filepath.Base(TailFile(s.File)), "%v", reason(err))
 		}
 	}

@@ -265,9 +265,8 @@ func (s *Store) rekey(tx *bolt.Tx, canon []string) error {
 	if err != nil {
 		return err
 	}
-	if mark.Base != nil {
-		mb, _ := json.Marshal(mark)
-		if err := tx.Bucket(bktHeader).Put(keyAuditTail, fresh.seal(mb, "audit-tail")); err != nil {
+	if mark.Base != nil || mark.Next != nil {
+		if err := fresh.writeTailMark(tx, mark); err != nil {
 			return err
 		}
 	}

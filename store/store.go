@@ -249,6 +249,14 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 	}
 	s.keys = wcrypto.NewKeys(dk)
 	s.creating = true
+	// The audit tail begins with the base the mark names, so that its
+	// deletion is seen even before the first retrieval. It is written
+	// first: a crash before the commit leaves no store that expects it.
+	next := newNonce()
+	if err := s.startTail(next); err != nil {
+		os.Remove(file)
+		return nil, fmt.Errorf("create store: %w", err)
+	}
 	err = s.update(ctx, func(tx *bolt.Tx) error {
 		h, err := createBucket(tx, bktHeader)
 		if err != nil {
@@ -277,15 +285,19 @@ func Create(ctx context.Context, file string, o CreateOptions) (*Store, error) {
 		if err := s.writeCommit(tx, s.computeCommit(tx)); err != nil {
 			return err
 		}
+		if err := s.writeTailMark(tx, tailMark{Next: next}); err != nil {
+			return err
+		}
 		return s.appendAudit(tx, Entry{Action: "init", Detail: fmt.Sprintf("%d recipient(s), identity in %s", len(canon), s.mode)})
 	})
 	s.creating = false
 	if err == nil {
-		// bbolt syncs the file; the new name must survive a crash too.
+		// bbolt syncs the files; the new names must survive a crash too.
 		err = syncDir(filepath.Dir(file))
 	}
 	if err != nil {
 		os.Remove(file)
+		os.Remove(TailFile(file))
 		return nil, fmt.Errorf("create store: %w", err)
 	}
 	return s, nil
@@ -588,7 +600,13 @@ func (s *Store) checkSize(tx *bolt.Tx) error {
 }
 
 // update runs fn in a read-write transaction and commits it with fsync.
-func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
+func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	return s.updateTail(ctx, false, fn)
+}
+
+// updateTail is update; with lost set, an audit tail found missing is
+// recorded as lost and started afresh (RestartTail) instead of refused.
+func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) error) (err error) {
 	// The kept handle's shared lock would keep this process's own
 	// exclusive one waiting.
 	s.dropKept()
@@ -620,7 +638,7 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) (err error)
 			return err
 		}
 		var err error
-		if tf, err = s.foldTail(tx); err != nil {
+		if tf, err = s.foldTail(tx, lost); err != nil {
 			return err
 		}
 		return fn(tx)

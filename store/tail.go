@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -66,8 +67,18 @@ import (
 // the next fold skips them, so nothing is lost and nothing is counted
 // twice.
 //
-// What a chain cannot find: entries removed from the end of the file (or
-// the whole file deleted) before a fold. That is the same as rolling the
+// Each fold also chooses the nonce of the base the file starts afresh
+// with and records it in the same mark (Next), as does the store's
+// creation, which writes the first tail itself. A tail file that is
+// missing, or that begins with any other base, was deleted or replaced
+// since: reported (AuditError.Lost), never started afresh unseen; `ward
+// audit restart` records the loss in the store's own chain and starts a
+// tail with a new recorded base. ward never deletes the file: it cuts it
+// to nothing and writes the new base, so an empty file is a crash between
+// the two, and gets the base the mark names.
+//
+// What a chain cannot find: entries removed from the end of the file, or
+// the file cut to nothing, before a fold. That is the same as rolling the
 // store file back to an older copy, which no log kept beside its data can
 // find either (see audit.go).
 
@@ -266,6 +277,29 @@ func (s *Store) readTailFile() ([]byte, error) {
 	return b, nil
 }
 
+// openTailEnd opens and locks the tail (see openTail) and reads its last
+// frame (see lastFrame); ok is false when it holds none. Without create, a
+// missing file is a nil f.
+func (s *Store) openTailEnd(create bool) (f *os.File, last tailFrame, ok bool, err error) {
+	if f, err = s.openTail(create); err != nil || f == nil {
+		return nil, tailFrame{}, false, err
+	}
+	if last, ok, err = s.lastFrame(f); err != nil {
+		f.Close()
+		return nil, tailFrame{}, false, fmt.Errorf("read audit log %s: %w", TailFile(s.File), err)
+	}
+	return f, last, ok, nil
+}
+
+// markNow reads the tail mark in a transaction of its own.
+func (s *Store) markNow(ctx context.Context) (m tailMark, err error) {
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		m, err = s.readTailMark(tx)
+		return err
+	})
+	return m, err
+}
+
 // lastFrame reads the newest frame of an open tail without reading the
 // rest, falling back to a full parse (and cutting a torn end) when the end
 // does not look like a frame. It returns the frame and where it ends.
@@ -323,20 +357,36 @@ func (s *Store) lastFrame(f *os.File) (tailFrame, bool, error) {
 // appendTail records entries for a retrieval in the tail file before the
 // caller hands anything out (synced only with WARD_AUDIT_SYNC=1, see the
 // top of this file). It returns the tail's size after the write.
-func (s *Store) appendTail(entries ...Entry) (int64, error) {
-	f, err := s.openTail(true)
+func (s *Store) appendTail(ctx context.Context, entries ...Entry) (int64, error) {
+	f, last, ok, err := s.openTailEnd(false)
 	if err != nil {
 		return 0, err
 	}
+	var next []byte
+	if !ok {
+		// Missing, or no frame in it: it starts with the base the mark
+		// names. The mark is read without the tail's lock held: a writer
+		// takes the store's lock and then the tail's.
+		if f != nil {
+			f.Close()
+		}
+		m, err := s.markNow(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if f == nil && m.Next != nil {
+			return 0, s.tailMissing()
+		}
+		if f, last, ok, err = s.openTailEnd(true); err != nil {
+			return 0, err
+		}
+		next = m.Next
+	}
 	defer f.Close()
 	name := TailFile(s.File)
-	last, ok, err := s.lastFrame(f)
-	if err != nil {
-		return 0, fmt.Errorf("read audit log %s: %w", name, err)
-	}
 	var buf []byte
 	if !ok {
-		base := s.newBase()
+		base := s.baseFrame(next)
 		buf = base.encode()
 		last = base
 	} else if err := s.checkBase(f); err != nil {
@@ -408,19 +458,54 @@ func (s *Store) checkBase(f *os.File) error {
 	return nil
 }
 
-func (s *Store) newBase() tailFrame {
+func newNonce() []byte {
 	nonce := make([]byte, 32)
 	if _, err := rand.Read(nonce); err != nil {
 		panic("crypto/rand: " + err.Error()) // unreachable on supported systems
+	}
+	return nonce
+}
+
+// baseFrame is the base with nonce, or with a new random one when nonce is
+// nil (a store from before the mark kept Next).
+func (s *Store) baseFrame(nonce []byte) tailFrame {
+	if nonce == nil {
+		nonce = newNonce()
 	}
 	return tailFrame{kind: tailKindBase, mac: s.baseMAC(nonce), sealed: nonce}
 }
 
 // tailMark is what the header keeps of the last fold: the base mac of the
-// tail it folded and the local seq it folded up to.
+// tail it folded, the local seq it folded up to, and the nonce of the base
+// the tail file starts with since (see the top of this file).
 type tailMark struct {
-	Base   []byte `json:"base"`
-	Folded uint64 `json:"folded"`
+	Base   []byte `json:"base,omitempty"`
+	Folded uint64 `json:"folded,omitempty"`
+	// Next is empty in stores from before it was kept: their tail can be
+	// deleted unseen until their next write records one.
+	Next []byte `json:"next,omitempty"`
+}
+
+func (s *Store) writeTailMark(tx *bolt.Tx, m tailMark) error {
+	mb, _ := json.Marshal(m)
+	return tx.Bucket(bktHeader).Put(keyAuditTail, s.seal(mb, "audit-tail"))
+}
+
+// expected reports whether the file's first frame is a base the mark
+// allows: the one it names next, or the tail it folded (a crash came
+// before the fresh start). Any base will do for a mark without Next.
+func (s *Store) expected(m tailMark, base tailFrame) bool {
+	return m.Next == nil || bytes.Equal(base.mac, s.baseMAC(m.Next)) || bytes.Equal(base.mac, m.Base)
+}
+
+func (s *Store) tailMissing() error {
+	return &AuditError{File: TailFile(s.File), Lost: true,
+		Reason: "the file is missing: it was deleted or moved after the store last wrote it, with any retrievals it recorded"}
+}
+
+func (s *Store) tailReplaced() error {
+	return &AuditError{File: TailFile(s.File), Lost: true,
+		Reason: "it is not the file the store started: it was replaced by another copy, and the entries of the one the store expects are gone"}
 }
 
 func (s *Store) readTailMark(tx *bolt.Tx) (tailMark, error) {
@@ -443,122 +528,221 @@ func (s *Store) pending(frames []tailFrame, entries []tailFrame, m tailMark) ([]
 // tailFold holds the tail file locked through a read-write transaction
 // that moves its pending entries into the audit bucket.
 type tailFold struct {
-	f      *os.File
-	folded bool
-	keys   *wcrypto.Keys // the store's keys when the fold began
+	f       *os.File // nil when there is no file yet (restart creates it)
+	restart bool     // start the tail afresh once committed
+	next    []byte   // the nonce of the base to start it with (nil: random)
+	keys    *wcrypto.Keys
 }
 
 // foldTail moves the pending tail entries into the audit bucket within tx.
 // The caller must call finish after the transaction, committed or not.
-func (s *Store) foldTail(tx *bolt.Tx) (*tailFold, error) {
-	if s.keys == nil {
+// With lost set (RestartTail), a missing file is not an error: the caller
+// records its loss.
+func (s *Store) foldTail(tx *bolt.Tx, lost bool) (*tailFold, error) {
+	if s.keys == nil || s.creating {
 		return nil, nil
-	}
-	f, err := s.openTail(false)
-	if err != nil || f == nil {
-		return nil, err
-	}
-	tf := &tailFold{f: f, keys: s.keys}
-	raw, err := io.ReadAll(f)
-	if err != nil {
-		tf.finish(s, false)
-		return nil, fmt.Errorf("read audit log %s: %w", TailFile(s.File), err)
-	}
-	frames, _, err := s.parseWholeTail(raw)
-	if err != nil {
-		tf.finish(s, false)
-		return nil, err
 	}
 	m, err := s.readTailMark(tx)
 	if err != nil {
+		return nil, err
+	}
+	f, err := s.openTail(false)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case f == nil && lost:
+		return s.restartTail(tx, m, &tailFold{keys: s.keys})
+	case f == nil && m.Next == nil:
+		return nil, nil // no retrieval yet, in a store from before Next
+	case f == nil:
+		return nil, s.tailMissing()
+	case lost:
+		f.Close()
+		return nil, fmt.Errorf("audit log %s is there: there is nothing to restart (move a damaged one aside first, and keep it): %w", TailFile(s.File), ErrExists)
+	}
+	tf := &tailFold{f: f, keys: s.keys, next: m.Next}
+	fail := func(err error) (*tailFold, error) {
 		tf.finish(s, false)
 		return nil, err
 	}
-	if len(frames) > 0 && bytes.Equal(frames[0].mac, m.Base) && uint64(len(frames)-1) == m.Folded {
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		return fail(fmt.Errorf("read audit log %s: %w", TailFile(s.File), err))
+	}
+	frames, _, err := s.parseWholeTail(raw)
+	if err != nil {
+		return fail(err)
+	}
+	if len(frames) == 0 {
+		// Cut to nothing by a crash before its new base was written:
+		// write it. (Without Next, a random one.)
+		tf.restart = true
+		return tf, nil
+	}
+	if bytes.Equal(frames[0].mac, m.Base) && uint64(len(frames)-1) == m.Folded {
 		// Folded already, perhaps under the keys before a re-key: only
 		// the fresh start is left to do.
-		tf.folded = true
+		tf.restart = true
 		return tf, nil
 	}
 	if len(frames) == 1 && frames[0].kind == tailKindBase && !bytes.Equal(frames[0].mac, s.baseMAC(frames[0].sealed)) {
 		// A base alone, made with other keys: a re-key committed and
 		// the process ended before the fresh start. It holds no entry,
 		// so starting afresh loses nothing.
-		tf.folded = true
+		tf.restart = true
 		return tf, nil
 	}
 	entries, err := s.checkTail(frames)
 	if err != nil {
-		tf.finish(s, false)
-		return nil, err
+		return fail(err)
+	}
+	if !s.expected(m, frames[0]) {
+		return fail(s.tailReplaced())
 	}
 	todo, err := s.pending(frames, entries, m)
 	if err != nil {
-		tf.finish(s, false)
-		return nil, err
+		return fail(err)
 	}
 	for _, fr := range todo {
 		e, err := s.openTailEntry(fr)
 		if err != nil {
-			tf.finish(s, false)
-			return nil, err
+			return fail(err)
 		}
 		if err := s.appendAuditRaw(tx, e); err != nil {
-			tf.finish(s, false)
-			return nil, err
+			return fail(err)
 		}
 	}
-	if len(entries) > 0 {
-		mb, _ := json.Marshal(tailMark{Base: frames[0].mac, Folded: uint64(len(entries))})
-		if err := tx.Bucket(bktHeader).Put(keyAuditTail, s.seal(mb, "audit-tail")); err != nil {
-			tf.finish(s, false)
-			return nil, err
-		}
-		tf.folded = true
+	switch {
+	case len(entries) > 0:
+		// A new base for the fresh start, recorded with the fold.
+		tf.restart, tf.next = true, newNonce()
+		m = tailMark{Base: frames[0].mac, Folded: uint64(len(entries)), Next: tf.next}
+	case m.Next == nil:
+		// A store from before Next: the base the file has is the one.
+		m.Next = frames[0].sealed
+	default:
+		return tf, nil
+	}
+	if err := s.writeTailMark(tx, m); err != nil {
+		return fail(err)
 	}
 	return tf, nil
 }
 
-// finish starts the tail afresh when its entries were folded and the
-// transaction committed, and lets go of the file. A failure to start
-// afresh loses nothing: the mark says what was folded.
+// startTail writes a new tail file holding only the base with nonce.
+func (s *Store) startTail(nonce []byte) error {
+	f, err := s.openTail(true)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("write audit log %s: %w", f.Name(), err)
+	}
+	if _, err := f.WriteAt(s.baseFrame(nonce).encode(), 0); err != nil {
+		return fmt.Errorf("write audit log %s: %w", f.Name(), err)
+	}
+	return f.Sync()
+}
+
+// RestartTail starts the audit tail afresh after it was lost (deleted, or
+// moved aside because it was damaged), recording the loss in the store's
+// own audit chain. A tail that is there is not touched: it is an error to
+// restart one, and ErrExists says so.
+func (s *Store) RestartTail(ctx context.Context) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	return s.updateTail(ctx, true, func(tx *bolt.Tx) error { return nil })
+}
+
+// restartTail records in tx that the tail was lost and names a new base
+// for it.
+func (s *Store) restartTail(tx *bolt.Tx, m tailMark, tf *tailFold) (*tailFold, error) {
+	if err := s.appendAudit(tx, Entry{Action: "audit-restart", Outcome: "ok",
+		Detail: "the audit tail was missing: the retrievals it recorded since the last change are lost; a new one begins"}); err != nil {
+		return nil, err
+	}
+	tf.restart, tf.next = true, newNonce()
+	m.Next = tf.next
+	if err := s.writeTailMark(tx, m); err != nil {
+		return nil, err
+	}
+	return tf, nil
+}
+
+// finish starts the tail afresh when the transaction committed and the
+// fold says so (or a re-key changed the keys its base is made with), and
+// lets go of the file. A failure to start afresh loses nothing: the mark
+// says what was folded and which base comes next.
 func (tf *tailFold) finish(s *Store, committed bool) {
 	if tf == nil {
 		return
 	}
-	defer tf.f.Close()
-	// A re-key changed the keys the tail's base is made with: it must
-	// start afresh even when nothing was folded.
-	if !committed || (!tf.folded && s.keys == tf.keys) {
+	if tf.f != nil {
+		defer tf.f.Close()
+	}
+	if !committed || (!tf.restart && s.keys == tf.keys) {
 		return
+	}
+	f := tf.f
+	if f == nil {
+		var err error
+		if f, err = s.openTail(true); err != nil {
+			return
+		}
+		defer f.Close()
+		defer syncDir(filepath.Dir(s.File))
 	}
 	// Cut first: a crash between the two leaves an empty tail, never a
 	// new base followed by the old frames.
-	if err := tf.f.Truncate(0); err != nil {
+	if err := f.Truncate(0); err != nil {
 		return
 	}
-	if _, err := tf.f.WriteAt(s.newBase().encode(), 0); err != nil {
+	if _, err := f.WriteAt(s.baseFrame(tf.next).encode(), 0); err != nil {
 		return
 	}
-	_ = tf.f.Sync()
+	_ = f.Sync()
+}
+
+// pendingInFile reads the tail file and returns its entries not folded
+// yet by the mark m, checking the file is the one m expects.
+func (s *Store) pendingInFile(m tailMark) ([]tailFrame, error) {
+	raw, err := s.readTailFile()
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil && m.Next != nil {
+		return nil, s.tailMissing()
+	}
+	frames, _, err := s.parseWholeTail(raw)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := s.checkTail(frames)
+	if err != nil {
+		return nil, err
+	}
+	if len(frames) > 0 && !s.expected(m, frames[0]) {
+		return nil, s.tailReplaced()
+	}
+	return s.pending(frames, entries, m)
 }
 
 // tailEntries reads the pending tail entries, numbered after head, for
 // listing and verifying.
-func (s *Store) tailEntries(m tailMark, head uint64, fn func(Entry) error) error {
-	raw, err := s.readTailFile()
-	if err != nil {
-		return err
+func (s *Store) tailEntries(ctx context.Context, m tailMark, head uint64, fn func(Entry) error) error {
+	todo, err := s.pendingInFile(m)
+	var ae *AuditError
+	if errors.As(err, &ae) && ae.Lost {
+		// A write may have folded the tail and started it afresh since
+		// the caller read the mark: read it again, once.
+		if m, err = s.markNow(ctx); err != nil {
+			return err
+		}
+		todo, err = s.pendingInFile(m)
 	}
-	frames, _, err := s.parseWholeTail(raw)
-	if err != nil {
-		return err
-	}
-	entries, err := s.checkTail(frames)
-	if err != nil {
-		return err
-	}
-	todo, err := s.pending(frames, entries, m)
 	if err != nil {
 		return err
 	}
