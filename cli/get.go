@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,7 @@ type getOptions struct {
 	f       *Factory
 	Ref     string
 	Version int
+	Binary  bool
 }
 
 func newGetCmd(f *Factory) *cobra.Command {
@@ -21,7 +23,8 @@ func newGetCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get PATH[#FIELD] [--version N]",
 		Short: "Print a value",
-		Long: `Print one field's value and a newline. PATH alone means the field named
+		Long: `Print one field's value and a newline (--binary: the value's bytes
+exactly, with no newline, as set --binary took them). PATH alone means the field named
 "value" or, for one-field secrets, the only field. Every retrieval is
 recorded in the audit log, with the field and version.
 
@@ -44,6 +47,7 @@ alone, every field: {"path","version","fields":{"name":"value",...}}.` + exitSta
 		},
 	}
 	cmd.Flags().IntVar(&opts.Version, "version", 0, "print version `N` instead of the current one")
+	cmd.Flags().BoolVar(&opts.Binary, "binary", false, "print the value's bytes exactly, with no newline")
 	return cmd
 }
 
@@ -59,6 +63,9 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	s, err := f.OpenStore(ctx)
 	if err != nil {
 		return err
+	}
+	if opts.Binary && f.JSON {
+		return usageErrorf("--binary prints one value's bytes: it goes without --json")
 	}
 	if f.JSON && ref.Field == "" {
 		sc, fields, err := s.Get(ctx, ref.Path, store.GetOptions{Version: opts.Version})
@@ -92,13 +99,17 @@ func runGet(ctx context.Context, opts *getOptions) error {
 			Value   string `json:"value"`
 		}{ref.Path, field, versionOr(opts.Version, sc.Current), v.Reveal()})
 	}
+	if opts.Binary {
+		_, err = io.WriteString(f.Out, v.Reveal())
+		return err
+	}
 	_, err = fmt.Fprintln(f.Out, v.Reveal())
 	return err
 }
 
 // notJSON explains how to get a value that JSON cannot hold.
 func notJSON(err error) error {
-	return withHint(err, "print one field without --json: ward get PATH#FIELD > FILE gives its bytes as they are, and a newline")
+	return withHint(err, "print the field's bytes without --json: ward get --binary PATH#FIELD > FILE")
 }
 
 // retiredNote says on stderr that a value just read belongs to a retired

@@ -17,6 +17,7 @@ type setOptions struct {
 	Ref    string
 	Format string
 	Merge  bool
+	Binary bool
 	meta   metaFlags
 }
 
@@ -30,7 +31,8 @@ terminal, with nothing piped in, ask for it without echo, twice. Values
 never come from arguments.
 
 With #FIELD, stdin is that field's value and the secret's other fields are
-kept. Exactly one trailing newline is stripped from it.
+kept. Exactly one trailing newline is stripped from it; --binary keeps
+every byte (a DER key, a keystore: bytes that need not be text).
 
 Without #FIELD, the input may hold several fields: a JSON object of strings
 ({"username":"u","password":"p"}) or two or more KEY=VALUE lines (.env
@@ -60,6 +62,7 @@ JSON (--json): {"path","version","fields":[names]}` + exitStatus(
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "", "input format: `raw`, env or json (default: guess)")
 	cmd.Flags().BoolVar(&opts.Merge, "merge", false, "keep fields not in the input")
+	cmd.Flags().BoolVar(&opts.Binary, "binary", false, "the value is stdin's bytes, exactly: no newline stripped, one field")
 	opts.meta.register(cmd, false)
 	return cmd
 }
@@ -69,6 +72,9 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	ref, err := parseRef(opts.Ref)
 	if err != nil {
 		return err
+	}
+	if opts.Binary && opts.Format != "" && opts.Format != formatRaw {
+		return usageErrorf("--binary is one value: it goes with no --format")
 	}
 	if ref.Field != "" && opts.Format != "" && opts.Format != formatRaw {
 		return usageErrorf("--format %s reads several fields: give PATH without #FIELD", opts.Format)
@@ -89,8 +95,21 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	}
 	var fields store.Fields
 	merge := opts.Merge
+	value := func() wcrypto.Secret {
+		if opts.Binary {
+			return wcrypto.NewSecret(string(raw))
+		}
+		return wcrypto.NewSecret(string(stripNewline(raw)))
+	}
 	if ref.Field != "" {
-		fields = store.Fields{ref.Field: wcrypto.NewSecret(string(stripNewline(raw)))}
+		fields = store.Fields{ref.Field: value()}
+		merge = true
+	} else if opts.Binary {
+		name, err := fieldForRawValue(ctx, s, ref)
+		if err != nil {
+			return err
+		}
+		fields = store.Fields{name: value()}
 		merge = true
 	} else {
 		m, multi, err := parseFields(raw, opts.Format)
@@ -105,7 +124,7 @@ func runSet(ctx context.Context, opts *setOptions) error {
 			if err != nil {
 				return err
 			}
-			fields = store.Fields{name: wcrypto.NewSecret(string(stripNewline(raw)))}
+			fields = store.Fields{name: value()}
 			merge = true
 		}
 	}
