@@ -3,12 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
@@ -32,6 +34,9 @@ type exportSecret struct {
 	Path    string            `json:"path"`
 	Version int               `json:"version"`
 	Fields  map[string]string `json:"fields"`
+	// Binary holds, in standard base64, the fields whose values are not
+	// UTF-8 text, which a JSON string cannot carry (version 2).
+	Binary  map[string]string `json:"binary,omitempty"`
 	Meta    store.Meta        `json:"meta"`
 	Created time.Time         `json:"created"`
 	Updated time.Time         `json:"updated"`
@@ -39,6 +44,23 @@ type exportSecret struct {
 }
 
 const exportFormat = "ward-export"
+
+// exportFields splits a secret's values into text and, base64-encoded,
+// the rest (nil when there is none).
+func exportFields(f store.Fields) (text, bin map[string]string) {
+	text = make(map[string]string, len(f))
+	for k, v := range f {
+		if s := v.Reveal(); utf8.ValidString(s) {
+			text[k] = s
+		} else {
+			if bin == nil {
+				bin = make(map[string]string)
+			}
+			bin[k] = base64.StdEncoding.EncodeToString([]byte(s))
+		}
+	}
+	return text, bin
+}
 
 type exportOptions struct {
 	f          *Factory
@@ -61,7 +83,10 @@ given) as a plain age file encrypted to the store's recipients, or to the
 
 Inside is JSON: {"format":"ward-export","version":1,"store","exported",
 "secrets":[{"path","version","fields":{"name":"value"},"meta":{...},
-"created","updated","rotated"}]}. ward import reads it back.
+"created","updated","rotated"}]}. A value that is not UTF-8 text goes,
+in standard base64, under "binary":{"name":"base64"} beside "fields", and
+the file is then version 2 (so an older ward refuses it rather than drop
+that field). ward import reads both back.
 
 Each exported secret is recorded in the audit log as "export". The file is
 written with mode 0600 through a temporary file, fsync and rename. Without
@@ -137,12 +162,12 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	}
 	// One transaction for the whole export, one audit entry per secret.
 	err = s.GetMany(ctx, paths, store.GetOptions{Action: "export"}, func(sc *store.Secret, fields store.Fields) error {
-		m, err := fields.Text(sc.Path)
-		if err != nil {
-			return err
+		m, bin := exportFields(fields)
+		if bin != nil {
+			doc.Version = 2
 		}
 		doc.Secrets = append(doc.Secrets, exportSecret{
-			Path: sc.Path, Version: sc.Current, Fields: m, Meta: sc.Meta,
+			Path: sc.Path, Version: sc.Current, Fields: m, Binary: bin, Meta: sc.Meta,
 			Created: sc.Created, Updated: sc.Updated, Rotated: sc.Rotated,
 		})
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -221,16 +222,27 @@ func importWard(f *Factory, b []byte, name string) ([]store.Item, error) {
 	if err := decodeJSON(pt, &doc); err != nil {
 		return nil, fmt.Errorf("import %s: %v", name, err)
 	}
-	if doc.Format != exportFormat || doc.Version != 1 {
-		return nil, fmt.Errorf("import %s: not a ward export of version 1", name)
+	if doc.Format != exportFormat || doc.Version < 1 || doc.Version > 2 {
+		return nil, fmt.Errorf("import %s: not a ward export of version 1 or 2", name)
 	}
 	items := make([]store.Item, 0, len(doc.Secrets))
 	for i, sc := range doc.Secrets {
-		if len(sc.Fields) == 0 {
+		fields := toFields(sc.Fields)
+		for k, b64 := range sc.Binary {
+			v, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				return nil, fmt.Errorf("import %s: secret %d, binary field %q: not base64", name, i+1, k)
+			}
+			if _, dup := fields[k]; dup {
+				return nil, fmt.Errorf("import %s: secret %d: field %q is given twice", name, i+1, k)
+			}
+			fields[k] = wcrypto.NewSecret(string(v))
+		}
+		if len(fields) == 0 {
 			return nil, fmt.Errorf("import %s: secret %d has no fields", name, i+1)
 		}
 		meta := sc.Meta
-		items = append(items, store.Item{Path: sc.Path, Fields: toFields(sc.Fields), SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated, CreatedAt: sc.Created}})
+		items = append(items, store.Item{Path: sc.Path, Fields: fields, SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated, CreatedAt: sc.Created}})
 	}
 	return items, nil
 }
