@@ -3,7 +3,7 @@
 // $XDG_DATA_HOME/ward (or $WARD_HOME), NAME.ward, with the audit log's
 // newest retrievals in NAME.ward-audit beside it. A backup takes both.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 // The file is a bbolt database with these buckets:
 //
@@ -23,8 +23,9 @@
 //
 // Each of these buckets holds an empty sub-bucket named "\x00" that keeps
 // bbolt from storing it inline (see inline.go). Inside their seals, records
-// are in the binary forms of codec.go and head.go; records written as JSON
-// by earlier versions are still read.
+// are in the binary forms of codec.go and head.go. Version 1 had JSON
+// records and inline buckets: it is still read, and its first write makes
+// it version 2 (migrate).
 //
 // A lookup key is the first 16 bytes of HMAC-SHA-256(index key, path), so
 // neither paths nor metadata appear in plain text. Every sealed value is
@@ -35,7 +36,9 @@
 // crypto).
 //
 // The format version is read first; a newer version is refused with
-// ErrUnsupported rather than guessed at.
+// ErrUnsupported rather than guessed at. (A ward of version 1 reading a
+// version 2 store says so; one that predates that check would call its
+// binary records damaged.)
 //
 // # Transactions and locking
 //

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -29,6 +30,23 @@ func createBucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// migrate brings a store of an older format up to FormatVersion at the
+// start of a write: records of format 1 are read as they are and written
+// in the new form when changed, so only the header's number and the
+// buckets' noInline need doing.
+func migrate(tx *bolt.Tx) error {
+	h := tx.Bucket(bktHeader)
+	if h == nil {
+		return nil // being created
+	}
+	if string(h.Get(keyFormat)) != strconv.Itoa(FormatVersion) {
+		if err := h.Put(keyFormat, []byte(strconv.Itoa(FormatVersion))); err != nil {
+			return err
+		}
+	}
+	return unInline(tx)
 }
 
 // unInline gives the top-level buckets of a store made before noInline

@@ -28,8 +28,8 @@ func inlineFree(t *testing.T, file string) []string {
 	return missing
 }
 
-// A store made before noInline gets it with its next write, and reads the
-// same before and after.
+// A store of format 1, made before noInline, gets it and format 2 with its
+// next write, and reads the same before and after.
 func TestOldStoresLoseInlineBuckets(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newTestStore(t)
@@ -40,6 +40,9 @@ func TestOldStoresLoseInlineBuckets(t *testing.T) {
 		t.Fatalf("a new store has buckets without noInline: %q", m)
 	}
 	mutate(t, s.File, func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bktHeader).Put(keyFormat, []byte("1")); err != nil {
+			return err
+		}
 		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return b.DeleteBucket(noInline) })
 	})
 	if len(inlineFree(t, s.File)) == 0 {
@@ -54,6 +57,9 @@ func TestOldStoresLoseInlineBuckets(t *testing.T) {
 	if m := inlineFree(t, s.File); len(m) != 0 {
 		t.Fatalf("after a write, buckets without noInline: %q", m)
 	}
+	if f := formatOf(t, s.File); f != "2" {
+		t.Fatalf("after a write, format %q, want 2", f)
+	}
 	rep, err := s.Doctor(ctx)
 	if err != nil || !rep.OK() {
 		t.Fatalf("doctor: %v %+v", err, rep)
@@ -61,4 +67,16 @@ func TestOldStoresLoseInlineBuckets(t *testing.T) {
 	if n, err := s.VerifyAudit(ctx); err != nil || n == 0 {
 		t.Fatalf("audit: %d, %v", n, err)
 	}
+}
+
+func formatOf(t *testing.T, file string) string {
+	t.Helper()
+	db, err := bolt.Open(file, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var f string
+	db.View(func(tx *bolt.Tx) error { f = string(tx.Bucket(bktHeader).Get(keyFormat)); return nil })
+	return f
 }

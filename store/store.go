@@ -23,8 +23,13 @@ import (
 	"github.com/opsward/ward/internal/panicsite"
 )
 
-// FormatVersion is the store format this build reads and writes.
-const FormatVersion = 1
+// FormatVersion is the store format this build writes. It reads formats
+// minFormat to FormatVersion: format 1 kept records as JSON, and a store
+// of format 1 becomes format 2 with its first write (see migrate), so that
+// an older ward refuses it as newer instead of taking it for damaged.
+const FormatVersion = 2
+
+const minFormat = 1
 
 // DefaultName is the store used when none is named.
 const DefaultName = "default"
@@ -331,11 +336,12 @@ func Open(ctx context.Context, file string) (*Store, error) {
 			return &CorruptError{File: file, Where: "header", Reason: "not a ward store (no header)"}
 		}
 		format := string(h.Get(keyFormat))
-		if format != strconv.Itoa(FormatVersion) {
-			if n, err := strconv.Atoi(format); err == nil && n > FormatVersion {
-				return fmt.Errorf("store %s has format %d, this ward reads %d: upgrade ward: %w", file, n, FormatVersion, ErrUnsupported)
-			}
+		n, err := strconv.Atoi(format)
+		switch {
+		case err != nil || n < minFormat || format != strconv.Itoa(n):
 			return &CorruptError{File: file, Where: "header", Reason: "unknown format version"}
+		case n > FormatVersion:
+			return fmt.Errorf("store %s has format %d, this ward reads %d: upgrade ward: %w", file, n, FormatVersion, ErrUnsupported)
 		}
 		s.id = string(h.Get(keyID))
 		s.mode = IdentityMode(h.Get(keyIdentity))
@@ -634,7 +640,7 @@ func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) err
 		if err := s.begin(tx); err != nil {
 			return err
 		}
-		if err := unInline(tx); err != nil {
+		if err := migrate(tx); err != nil {
 			return err
 		}
 		var err error
