@@ -36,9 +36,8 @@
 // crypto).
 //
 // The format version is read first; a newer version is refused with
-// ErrUnsupported rather than guessed at. (A ward of version 1 reading a
-// version 2 store says so; one that predates that check would call its
-// binary records damaged.)
+// ErrUnsupported rather than guessed at: a ward that writes format 1
+// says "upgrade ward" of a format 2 store.
 //
 // # Transactions and locking
 //
