@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -176,4 +177,33 @@ func FuzzDecodeEntry(f *testing.F) {
 			t.Fatalf("round trip: %v\n%+v\n%+v", err, e2, e)
 		}
 	})
+}
+
+// Metadata a terminal would act on is refused, whichever way it comes in;
+// a value may hold any byte.
+func TestMetaControlCharactersRefused(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/x", fields("value", "fake\x1b]52;c;Zm9v\a"), SetOptions{}); err != nil {
+		t.Fatalf("a value with ESC: %v", err)
+	}
+	for _, edit := range []func(*Meta){
+		func(m *Meta) { m.Description = "rotate \x1b]0;owned\a monthly" },
+		func(m *Meta) { m.Owner = "team\u009b31m" },
+		func(m *Meta) { m.Tags = []string{"ok", "bad\x00"} },
+		func(m *Meta) { m.Usage = []string{"host:\xff"} },
+		func(m *Meta) { m.RotatorArgs = map[string]string{"role": "a\nb"} },
+	} {
+		_, err := s.SetMeta(ctx, "prod/x", func(m *Meta) error { edit(m); return nil })
+		if !errors.Is(err, ErrBadText) {
+			t.Fatalf("want ErrBadText, got %v", err)
+		}
+	}
+	_, err := s.Set(ctx, "prod/y", fields("value", "fake"), SetOptions{Meta: &Meta{Description: "\x1b[2J"}})
+	if !errors.Is(err, ErrBadText) {
+		t.Fatalf("Set with such metadata: %v", err)
+	}
+	if _, err := s.SetMeta(ctx, "prod/x", func(m *Meta) error { m.Description = "plain ✓ text"; return nil }); err != nil {
+		t.Fatal(err)
+	}
 }

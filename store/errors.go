@@ -20,6 +20,9 @@ var (
 	ErrConflict = errors.New("changed meanwhile")
 	// ErrBadPath: a secret path or field name that is not allowed.
 	ErrBadPath = errors.New("bad path or field name")
+	// ErrBadText: metadata text that a terminal would act on (a control
+	// character) or that is not UTF-8.
+	ErrBadText = errors.New("not plain text")
 	// ErrNeedIdentity: the store's identity is the operator's to give
 	// (--identity FILE) and none was given.
 	ErrNeedIdentity = errors.New("the store's identity must be given")

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	wcrypto "github.com/opsward/ward/crypto"
@@ -85,6 +86,50 @@ type Secret struct {
 	// values than the one before; not a rollback), or MarkRotated was
 	// called; zero: never since creation.
 	Rotated time.Time `json:"rotated,omitzero"`
+}
+
+// checkText refuses metadata that a terminal showing it would act on:
+// text that is not UTF-8, or holds a control character (ESC starts the
+// sequences that retitle a window, move the cursor or, with OSC 52, write
+// the clipboard). Metadata is shown by ls, show and the TUI, and a sync
+// can bring it from a server others write to. Values are exempt: they are
+// bytes, printed as they are by get and escaped by the TUI.
+func (m *Meta) checkText(path string) error {
+	check := func(what, s string) error {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("secret %s: its %s is not UTF-8 text: %w", path, what, ErrBadText)
+		}
+		for _, r := range s {
+			if unicode.IsControl(r) {
+				return fmt.Errorf("secret %s: its %s holds a control character (U+%04X): %w", path, what, r, ErrBadText)
+			}
+		}
+		return nil
+	}
+	for _, f := range []struct{ what, s string }{
+		{"kind", string(m.Kind)}, {"owner", m.Owner}, {"description", m.Description},
+		{"rotator", m.Rotator}, {"status", string(m.Status)},
+	} {
+		if err := check(f.what, f.s); err != nil {
+			return err
+		}
+	}
+	for _, t := range m.Tags {
+		if err := check("tag", t); err != nil {
+			return err
+		}
+	}
+	for _, u := range m.Usage {
+		if err := check("usage", u); err != nil {
+			return err
+		}
+	}
+	for k, v := range m.RotatorArgs {
+		if err := check("rotator argument", k+v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Version returns the description of version n, or false.

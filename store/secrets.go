@@ -52,6 +52,9 @@ func (s *Store) decodeSecret(lk, raw []byte) (*Secret, error) {
 }
 
 func (s *Store) writeSecret(tx *bolt.Tx, lk []byte, sc *Secret) error {
+	if err := sc.Meta.checkText(sc.Path); err != nil {
+		return err
+	}
 	if err := s.putRec(tx, bktSecrets, lk, s.seal(encodeSecretRecord(sc), "secret", string(lk))); err != nil {
 		return err
 	}

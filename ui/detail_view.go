@@ -113,7 +113,7 @@ func (d *detail) fieldLines(w int) []string {
 			out = append(out, fit(line, w))
 			continue
 		}
-		val := strings.Split(strings.TrimRight(v.Reveal(), "\n"), "\n")
+		val := revealLines(v.Reveal())
 		if len(val) == 1 {
 			out = append(out, fit(label+st.Detail.Revealed.Render(val[0]), w))
 			continue

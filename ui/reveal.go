@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// revealLines splits a value for the screen, one line per line of the
+// value, with what a terminal would act on made visible: a value is bytes
+// (a sync can bring it from a server others write to), and an ESC in it
+// would otherwise reach the terminal as the start of a sequence that
+// retitles the window, moves the cursor or, with OSC 52, writes the
+// clipboard. Control characters show as \xNN (tab as \t); a value that
+// is not UTF-8 text is not shown at all, only its size.
+func revealLines(v string) []string {
+	if !utf8.ValidString(v) {
+		return []string{fmt.Sprintf("(binary, %d bytes: copy it, or ward get --binary)", len(v))}
+	}
+	lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
+	for i, l := range lines {
+		if strings.IndexFunc(l, unicode.IsControl) < 0 {
+			continue
+		}
+		var b strings.Builder
+		for _, r := range l {
+			switch {
+			case r == '\t':
+				b.WriteString(`\t`)
+			case r == '\r':
+				b.WriteString(`\r`)
+			case r < 0x100 && unicode.IsControl(r):
+				fmt.Fprintf(&b, `\x%02x`, r)
+			default:
+				b.WriteRune(r)
+			}
+		}
+		lines[i] = b.String()
+	}
+	return lines
+}

@@ -1,0 +1,31 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRevealLinesShowsWhatATerminalWouldActOn(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"fake-password", []string{"fake-password"}},
+		{"line one\nline two\n", []string{"line one", "line two"}},
+		{"fake\x1b]52;c;Zm9v\a", []string{`fake\x1b]52;c;Zm9v\x07`}},
+		{"a\tb\r", []string{`a\tb\r`}},
+		{"csi\u009b2J ✓", []string{`csi\x9b2J ✓`}},
+		{"ab\xff\xfe", []string{"(binary, 4 bytes: copy it, or ward get --binary)"}},
+	} {
+		got := revealLines(c.in)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("revealLines(%q) = %q, want %q", c.in, got, c.want)
+		}
+		for _, l := range got {
+			if strings.ContainsAny(l, "\x1b\a\u009b\r") {
+				t.Errorf("revealLines(%q) lets a control character through: %q", c.in, l)
+			}
+		}
+	}
+}
