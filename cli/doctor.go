@@ -86,8 +86,7 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	}
 	err = fmt.Errorf("store %s is damaged: %d problem(s), listed above: %w", r.File, len(r.Problems), store.ErrCorrupt)
 	if r.OnlyTail() {
-		tail := store.TailFile(r.File)
-		return onlyHints(err, "only the audit tail is damaged; the secrets are sound: to go on, move it aside (mv "+tail+" "+tail+".damaged), keep it for an investigation, and run ward audit restart")
+		return onlyHints(err, tailHint(store.TailFile(r.File)))
 	}
 	return onlyHints(err, "ward never rewrites a damaged store: restore the file from a backup, or export what still opens")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 
@@ -81,6 +83,15 @@ func usageErrorf(format string, args ...any) error {
 // errNeedConfirm is returned when an action needs a confirmation that
 // nobody can give (exit 6).
 var errNeedConfirm = errors.New("confirmation needed")
+
+// tailHint says how to go on from an audit tail that is damaged,
+// replaced or missing: the store itself is sound.
+func tailHint(tail string) string {
+	if _, err := os.Lstat(tail); errors.Is(err, fs.ErrNotExist) {
+		return "the store itself is sound: if you removed the file yourself, or moved a damaged one aside, record the loss and go on: ward audit restart"
+	}
+	return "the store itself is sound: to go on, move the audit file aside (mv " + tail + " " + tail + ".damaged), keep it for an investigation, and run ward audit restart"
+}
 
 // hintError carries the next things to try, printed as `ward: hint:` lines.
 type hintError struct {
@@ -176,15 +187,14 @@ func defaultHints(err error, storeName string, doctor bool) []string {
 			see = "ward never writes over damaged records: restore the damaged file from a backup"
 		}
 		var ae *store.AuditError
-		if errors.As(err, &ae) && ae.Lost {
-			return []string{"if you removed or replaced it yourself, or moved a damaged one aside, record the loss and go on: ward audit restart"}
-		}
 		if errors.As(err, &ae) && ae.InTail() {
 			// The tail file holds only audit entries: the secrets are
 			// sound, and moving it aside lets work go on while keeping the
 			// damaged entries for an investigation.
-			return []string{see,
-				"the store itself is sound: to go on, move the damaged audit file aside (mv " + ae.File + " " + ae.File + ".damaged), keep it, and run ward audit restart"}
+			if ae.Lost {
+				return []string{tailHint(ae.File)}
+			}
+			return []string{see, tailHint(ae.File)}
 		}
 		return []string{see}
 	case ExitNoKeyring:

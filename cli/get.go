@@ -24,9 +24,9 @@ func newGetCmd(f *Factory) *cobra.Command {
 		Use:   "get PATH[#FIELD] [--version N]",
 		Short: "Print a value",
 		Long: `Print one field's value and a newline (--binary: the value's bytes
-exactly, with no newline, as set --binary took them). PATH alone means the field named
-"value" or, for one-field secrets, the only field. Every retrieval is
-recorded in the audit log, with the field and version.
+exactly, with no newline, as set --binary took them). PATH alone means
+the field named "value" or, for one-field secrets, the only field. Every
+retrieval is recorded in the audit log, with the field and version.
 
 --version N prints an older version.
 

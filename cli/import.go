@@ -132,6 +132,11 @@ func runImport(ctx context.Context, opts *importOptions) error {
 			return &usageError{fmt.Errorf("import %s: path %s comes twice", name, clean)}
 		}
 		seen[clean] = true
+		for _, k := range items[i].Fields.Names() {
+			if items[i].Fields[k].Len() == 0 {
+				return usageErrorf("import %s: %s#%s is empty: ward keeps no empty values", name, clean, k)
+			}
+		}
 		items[i].Path = clean
 		items[i].Action = "import"
 		items[i].CreateOnly = !opts.Overwrite
@@ -212,18 +217,18 @@ func importWard(f *Factory, b []byte, name string) ([]store.Item, error) {
 		if errors.As(err, &nm) {
 			return nil, fmt.Errorf("import %s: no given identity can decrypt it: %w", name, store.ErrWrongKey)
 		}
-		return nil, fmt.Errorf("import %s: not a readable age file", name)
+		return nil, &usageError{fmt.Errorf("import %s: not a readable age file", name)}
 	}
 	pt, err := readAllLimited(bufio.NewReader(dr), maxInput)
 	if err != nil {
-		return nil, fmt.Errorf("import %s: damaged age file", name)
+		return nil, &usageError{fmt.Errorf("import %s: damaged age file", name)}
 	}
 	var doc exportDoc
 	if err := decodeJSON(pt, &doc); err != nil {
-		return nil, fmt.Errorf("import %s: %v", name, err)
+		return nil, &usageError{fmt.Errorf("import %s: %v", name, err)}
 	}
 	if doc.Format != exportFormat || doc.Version < 1 || doc.Version > 2 {
-		return nil, fmt.Errorf("import %s: not a ward export of version 1 or 2", name)
+		return nil, &usageError{fmt.Errorf("import %s: not a ward export of version 1 or 2", name)}
 	}
 	items := make([]store.Item, 0, len(doc.Secrets))
 	for i, sc := range doc.Secrets {
@@ -231,15 +236,15 @@ func importWard(f *Factory, b []byte, name string) ([]store.Item, error) {
 		for k, b64 := range sc.Binary {
 			v, err := base64.StdEncoding.DecodeString(b64)
 			if err != nil {
-				return nil, fmt.Errorf("import %s: secret %d, binary field %q: not base64", name, i+1, k)
+				return nil, &usageError{fmt.Errorf("import %s: secret %d, binary field %q: not base64", name, i+1, k)}
 			}
 			if _, dup := fields[k]; dup {
-				return nil, fmt.Errorf("import %s: secret %d: field %q is given twice", name, i+1, k)
+				return nil, &usageError{fmt.Errorf("import %s: secret %d: field %q is given twice", name, i+1, k)}
 			}
 			fields[k] = wcrypto.NewSecret(string(v))
 		}
 		if len(fields) == 0 {
-			return nil, fmt.Errorf("import %s: secret %d has no fields", name, i+1)
+			return nil, &usageError{fmt.Errorf("import %s: secret %d has no fields", name, i+1)}
 		}
 		meta := sc.Meta
 		items = append(items, store.Item{Path: sc.Path, Fields: fields, SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated, CreatedAt: sc.Created}})

@@ -5,6 +5,7 @@ package cli
 // secret), a bad JSON document by its byte offset.
 
 import (
+	"unicode/utf8"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -120,6 +121,10 @@ func parseJSONFields(b []byte) (map[string]string, error) {
 // decodeJSON decodes strictly and reports errors by offset, never quoting
 // the input.
 func decodeJSON(b []byte, v any) error {
+	if !utf8.Valid(b) {
+		// encoding/json would turn the other bytes into U+FFFD, unseen.
+		return errors.New("JSON that is not UTF-8 text (a value of other bytes goes in alone: ward set --binary PATH#FIELD)")
+	}
 	if err := noRepeatedKeys(b); err != nil {
 		return err
 	}
@@ -226,6 +231,11 @@ func parseFields(b []byte, format string) (fields map[string]string, multi bool,
 		if len(t) > 0 && t[0] == '{' {
 			if m, err := parseJSONFields(t); err == nil {
 				return m, true, nil
+			}
+			if !utf8.Valid(t) && json.Valid(bytes.ToValidUTF8(t, []byte("?"))) {
+				// A JSON object but for its bytes: stored as one raw
+				// value, it would surprise; decoded, it would change.
+				return nil, false, errors.New("JSON that is not UTF-8 text (a value of other bytes goes in alone: ward set --binary PATH#FIELD)")
 			}
 		}
 		if looksLikeEnv(b) {

@@ -87,8 +87,10 @@ func printError(f *Factory, err error, code int) {
 			Message string   `json:"message"`
 			Hints   []string `json:"hints,omitempty"`
 		}
-		b, _ := json.Marshal(map[string]jerr{"error": {Code: code, Message: msg, Hints: hs}})
-		fmt.Fprintf(f.ErrOut, "%s\n", b)
+		// Not HTML: a hint's "> FILE" stays as it is, not \u003e.
+		enc := json.NewEncoder(f.ErrOut)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(map[string]jerr{"error": {Code: code, Message: msg, Hints: hs}})
 	}
 }
 

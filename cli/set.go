@@ -89,7 +89,7 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	if err != nil {
 		return err
 	}
-	raw, err := readValue(f, ref.String())
+	raw, err := readValue(f, ref.String(), opts.Binary)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func fieldForRawValue(ctx context.Context, s *store.Store, ref store.Ref) (strin
 
 // readValue reads a value from stdin, or asks for it on the terminal when
 // stdin is one. An empty value is refused.
-func readValue(f *Factory, what string) ([]byte, error) {
+func readValue(f *Factory, what string, binary bool) ([]byte, error) {
 	if f.IsStdinTTY() {
 		p := f.Prompter()
 		if p == nil {
@@ -181,7 +181,7 @@ func readValue(f *Factory, what string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(stripNewline(b)) == 0 {
+	if len(b) == 0 || !binary && len(stripNewline(b)) == 0 {
 		return nil, withHint(usageErrorf("no value on stdin: nothing was changed"), "pipe the value in: printf '%s' \"$VALUE\" | ward set "+what)
 	}
 	return b, nil
