@@ -5,13 +5,13 @@ package cli
 // secret), a bad JSON document by its byte offset.
 
 import (
-	"unicode/utf8"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
