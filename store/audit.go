@@ -273,12 +273,18 @@ func (s *Store) Record(ctx context.Context, e Entry) error {
 // audit records entries in the tail and folds the tail into the store when
 // it has grown large or predates a re-key.
 func (s *Store) audit(ctx context.Context, entries ...Entry) error {
-	size, err := s.appendTail(ctx, entries...)
+	return s.auditWith(ctx, nil, entries...)
+}
+
+// auditWith is audit with the tail mark the caller's transaction read (see
+// appendTail), or nil.
+func (s *Store) auditWith(ctx context.Context, m *tailMark, entries ...Entry) error {
+	size, err := s.appendTail(ctx, m, entries...)
 	if errors.Is(err, errStaleTail) {
 		if err := s.update(ctx, func(*bolt.Tx) error { return nil }); err != nil {
 			return err
 		}
-		size, err = s.appendTail(ctx, entries...)
+		size, err = s.appendTail(ctx, m, entries...)
 	}
 	if err != nil {
 		return err

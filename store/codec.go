@@ -34,6 +34,7 @@ const (
 	secretFormat = 2 // path, meta, current, versions, created, updated, rotated
 	valuesFormat = 3 // pairs (field name, value)
 	entryFormat  = 4 // seq, time, actor, action, path, field, version, outcome, detail
+	markFormat   = 5 // the audit tail mark: string base, uvarint folded, string next
 )
 
 var errMalformed = errors.New("malformed")
@@ -378,4 +379,37 @@ func decodeEntry(b []byte) (Entry, error) {
 	}
 	e.Version = int(v)
 	return e, nil
+}
+
+func encodeMark(m tailMark) []byte {
+	b := append(make([]byte, 0, 80), markFormat)
+	b = appendString(b, string(m.Base))
+	b = binary.AppendUvarint(b, m.Folded)
+	return appendString(b, string(m.Next))
+}
+
+func decodeMark(b []byte) (tailMark, error) {
+	var m tailMark
+	if isJSON(b) {
+		if err := json.Unmarshal(b, &m); err != nil {
+			return tailMark{}, errMalformed
+		}
+		return m, nil
+	}
+	if len(b) == 0 || b[0] != markFormat {
+		return tailMark{}, errMalformed
+	}
+	r := reader{b: b[1:]}
+	base, folded, next := r.string(), r.uvarint(), r.string()
+	if !r.done() {
+		return tailMark{}, errMalformed
+	}
+	if base != "" {
+		m.Base = []byte(base)
+	}
+	if next != "" {
+		m.Next = []byte(next)
+	}
+	m.Folded = folded
+	return m, nil
 }

@@ -373,9 +373,13 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 	var sc *Secret
 	var f Fields
 	var n int
+	var mark tailMark
 	err = s.view(ctx, func(tx *bolt.Tx) error {
 		var lk []byte
 		var err error
+		if mark, err = s.readTailMark(tx); err != nil {
+			return err
+		}
 		sc, lk, err = s.readSecret(tx, path)
 		if err != nil {
 			return err
@@ -405,7 +409,7 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.audit(ctx, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n}); err != nil {
+	if err := s.auditWith(ctx, &mark, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n}); err != nil {
 		return nil, nil, err
 	}
 	return sc, f, nil
@@ -424,7 +428,12 @@ func (s *Store) GetMany(ctx context.Context, paths []string, o GetOptions, fn fu
 		o.Action = "get"
 	}
 	entries := make([]Entry, 0, len(paths))
+	var mark tailMark
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		if mark, err = s.readTailMark(tx); err != nil {
+			return err
+		}
 		for _, p := range paths {
 			sc, _, err := s.readSecret(tx, p)
 			if err != nil {
@@ -437,7 +446,7 @@ func (s *Store) GetMany(ctx context.Context, paths []string, o GetOptions, fn fu
 	if err != nil {
 		return err
 	}
-	if err := s.audit(ctx, entries...); err != nil {
+	if err := s.auditWith(ctx, &mark, entries...); err != nil {
 		return err
 	}
 	return s.view(ctx, func(tx *bolt.Tx) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,10 +76,15 @@ import (
 // to nothing and writes the new base, so an empty file is a crash between
 // the two, and gets the base the mark names.
 //
-// What a chain cannot find: entries removed from the end of the file, or
-// the file cut to nothing, before a fold. That is the same as rolling the
-// store file back to an older copy, which no log kept beside its data can
-// find either (see audit.go).
+// A retrieval checks, in O(1), that the file starts with the base its
+// transaction's mark names (appendTail); the tail of the last fold, which
+// a write that ended before its fresh start leaves, it starts afresh.
+//
+// What a chain cannot find: entries removed from the end of the file, the
+// file cut to nothing, or the copy from just before the last fold put
+// back (that is the state a crash right after a fold leaves). That is the
+// same as rolling the store file back to an older copy, which no log kept
+// beside its data can find either (see audit.go).
 
 const (
 	tailSuffix    = "-audit"
@@ -357,7 +361,31 @@ func (s *Store) lastFrame(f *os.File) (tailFrame, bool, error) {
 // appendTail records entries for a retrieval in the tail file before the
 // caller hands anything out (synced only with WARD_AUDIT_SYNC=1, see the
 // top of this file). It returns the tail's size after the write.
-func (s *Store) appendTail(ctx context.Context, entries ...Entry) (int64, error) {
+//
+// With m, the mark as the caller's transaction read it (a get's), the
+// tail's base must be the one it names: a file put back from an older
+// fold is refused here, not only by the next write or verify. A base that
+// disagrees with m is checked against the mark as it is now, once: a
+// write may have folded the tail since the caller read it.
+func (s *Store) appendTail(ctx context.Context, m *tailMark, entries ...Entry) (int64, error) {
+	size, err := s.appendTailOnce(ctx, m, entries)
+	if errors.Is(err, errOtherBase) {
+		var now tailMark
+		if now, err = s.markNow(ctx); err != nil {
+			return 0, err
+		}
+		size, err = s.appendTailOnce(ctx, &now, entries)
+	}
+	if errors.Is(err, errOtherBase) {
+		return 0, s.tailReplaced()
+	}
+	return size, err
+}
+
+// errOtherBase: the tail starts with a base the mark does not name.
+var errOtherBase = errors.New("the audit tail has another base than the mark names")
+
+func (s *Store) appendTailOnce(ctx context.Context, m *tailMark, entries []Entry) (int64, error) {
 	f, last, ok, err := s.openTailEnd(false)
 	if err != nil {
 		return 0, err
@@ -385,12 +413,32 @@ func (s *Store) appendTail(ctx context.Context, entries ...Entry) (int64, error)
 	defer f.Close()
 	name := TailFile(s.File)
 	var buf []byte
+	if ok {
+		b, err := s.checkBase(f)
+		if err != nil {
+			return 0, err
+		}
+		if m != nil && m.Next != nil && !bytes.Equal(b.mac, s.baseMAC(m.Next)) {
+			switch {
+			case bytes.Equal(b.mac, m.Base) && last.seq == m.Folded:
+				// Folded by a write that ended before its fresh
+				// start: every entry is in the store; start it now.
+				if err := f.Truncate(0); err != nil {
+					return 0, fmt.Errorf("write audit log %s: %w", name, err)
+				}
+				ok, next = false, m.Next
+			case bytes.Equal(b.mac, m.Base):
+				// Entries appended after that (by a ward that did not
+				// check the base): the next fold takes them.
+			default:
+				return 0, errOtherBase
+			}
+		}
+	}
 	if !ok {
 		base := s.baseFrame(next)
 		buf = base.encode()
 		last = base
-	} else if err := s.checkBase(f); err != nil {
-		return 0, err
 	}
 	prev, seq := last.mac, last.seq
 	for _, e := range entries {
@@ -442,20 +490,20 @@ var errStaleTail = errors.New("audit tail predates a re-key")
 
 // checkBase reads the first frame of an open tail and checks it is a base
 // made with this store's keys.
-func (s *Store) checkBase(f *os.File) error {
+func (s *Store) checkBase(f *os.File) (tailFrame, error) {
 	buf := make([]byte, 8+tailFixed+32)
 	if _, err := f.ReadAt(buf, 0); err != nil {
-		return s.tailErr(0, "its first frame is not a base")
+		return tailFrame{}, s.tailErr(0, "its first frame is not a base")
 	}
 	n := binary.BigEndian.Uint32(buf)
 	b, ok := decodeTailPayload(buf[4 : len(buf)-4])
 	if n != tailFixed+32 || !ok || b.kind != tailKindBase {
-		return s.tailErr(0, "its first frame is not a base")
+		return tailFrame{}, s.tailErr(0, "its first frame is not a base")
 	}
 	if !bytes.Equal(b.mac, s.baseMAC(b.sealed)) {
-		return errStaleTail
+		return tailFrame{}, errStaleTail
 	}
-	return nil
+	return b, nil
 }
 
 func newNonce() []byte {
@@ -487,8 +535,7 @@ type tailMark struct {
 }
 
 func (s *Store) writeTailMark(tx *bolt.Tx, m tailMark) error {
-	mb, _ := json.Marshal(m)
-	return tx.Bucket(bktHeader).Put(keyAuditTail, s.seal(mb, "audit-tail"))
+	return tx.Bucket(bktHeader).Put(keyAuditTail, s.seal(encodeMark(m), "audit-tail"))
 }
 
 // expected reports whether the file's first frame is a base the mark
@@ -508,10 +555,21 @@ func (s *Store) tailReplaced() error {
 		Reason: "it is not the file the store started: it was replaced by another copy, and the entries of the one the store expects are gone"}
 }
 
+// readTailMark reads the mark (a get reads it too: see appendTail).
 func (s *Store) readTailMark(tx *bolt.Tx) (tailMark, error) {
-	var m tailMark
-	err := s.readSealedJSON(tx, keyAuditTail, "audit tail mark", &m)
-	return m, err
+	raw := tx.Bucket(bktHeader).Get(keyAuditTail)
+	if raw == nil {
+		return tailMark{}, nil
+	}
+	pt, err := s.unseal(raw, "audit tail mark", string(keyAuditTail))
+	if err != nil {
+		return tailMark{}, err
+	}
+	m, err := decodeMark(pt)
+	if err != nil {
+		return tailMark{}, &CorruptError{File: s.File, Where: "audit tail mark", Reason: "malformed"}
+	}
+	return m, nil
 }
 
 // pending returns the entries of frames not yet folded, by the mark.

@@ -121,6 +121,8 @@ func TestTailReplacedByOldCopy(t *testing.T) {
 	if err := os.WriteFile(TailFile(s.File), old, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	_, _, err = s.Get(ctx, "prod/db", GetOptions{})
+	lost(t, "get", err)
 	_, err = s.VerifyAudit(ctx)
 	lost(t, "verify", err)
 	_, err = s.Set(ctx, "prod/c", fields("value", "fake"), SetOptions{})
@@ -149,4 +151,52 @@ func TestTailOlderStoreGainsNext(t *testing.T) {
 	}
 	_, _, err := s.Get(ctx, "prod/db", GetOptions{})
 	lost(t, "get after the older store's write", err)
+}
+
+// The tail of the last fold, put back (or left by a write that ended
+// before its fresh start), holds only folded entries: a get starts the
+// named tail and loses nothing.
+func TestTailPreviousCopyRestartedByGet(t *testing.T) {
+	ctx := context.Background()
+	s, _ := tailStore(t)
+	prev, err := os.ReadFile(TailFile(s.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Set(ctx, "prod/new", fields("value", "fake-new"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(TailFile(s.File), prev, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := tailSize(t, s); n >= int64(len(prev)) {
+		t.Fatalf("the folded tail was appended to (%d bytes), not started afresh", n)
+	}
+	want := []string{"init ", "set prod/db", "set prod/api", "get prod/db", "get prod/api", "get prod/db", "set prod/new", "get prod/db"}
+	if got := actions(t, s); !slices.Equal(got, want) {
+		t.Fatalf("audit: %q\nwant %q", got, want)
+	}
+}
+
+// A get whose transaction read the mark before a write folded the tail
+// reads it again rather than call the new tail replaced.
+func TestTailStaleMarkReadAgain(t *testing.T) {
+	ctx := context.Background()
+	s, _ := tailStore(t)
+	before, err := s.markNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Set(ctx, "prod/new", fields("value", "fake-new"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.appendTail(ctx, &before, Entry{Action: "get", Path: "prod/db"}); err != nil {
+		t.Fatalf("append with the mark from before the fold: %v", err)
+	}
+	if _, err := s.VerifyAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -265,7 +265,7 @@ func TestTailDamage(t *testing.T) {
 func FuzzParseTail(f *testing.F) {
 	s, _ := newFuzzStore(f)
 	for range 2 {
-		if _, err := s.appendTail(context.Background(), Entry{Action: "get", Path: "prod/db"}); err != nil {
+		if _, err := s.appendTail(context.Background(), nil, Entry{Action: "get", Path: "prod/db"}); err != nil {
 			f.Fatal(err)
 		}
 	}
