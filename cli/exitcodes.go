@@ -136,7 +136,7 @@ func exitCode(err error) int {
 		return se.code
 	case errors.Is(err, context.Canceled), errors.Is(err, errInterrupted):
 		return ExitInterrupted
-	case errors.As(err, &ue), errors.Is(err, store.ErrAmbiguousField), errors.Is(err, store.ErrBadPath), errors.Is(err, store.ErrBadText),
+	case errors.As(err, &ue), errors.Is(err, store.ErrAmbiguousField), errors.Is(err, store.ErrBadPath), errors.Is(err, store.ErrBadText), errors.Is(err, store.ErrBadValue),
 		errors.Is(err, store.ErrNeedIdentity):
 		return ExitUsage
 	case errors.Is(err, errNeedConfirm):

@@ -36,7 +36,7 @@ func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read input: %w", err)
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("input is larger than %d bytes", limit)
+		return nil, usageErrorf("input is larger than %d bytes", limit)
 	}
 	return b, nil
 }

@@ -20,6 +20,8 @@ var (
 	ErrConflict = errors.New("changed meanwhile")
 	// ErrBadPath: a secret path or field name that is not allowed.
 	ErrBadPath = errors.New("bad path or field name")
+	// ErrBadValue: values that cannot be stored (none, or too large).
+	ErrBadValue = errors.New("bad value")
 	// ErrBadText: metadata text that a terminal would act on (a control
 	// character) or that is not UTF-8.
 	ErrBadText = errors.New("not plain text")

@@ -95,14 +95,14 @@ func (s *Store) readFields(tx *bolt.Tx, lk []byte, sc *Secret, n int) (Fields, e
 
 func checkFields(f Fields) error {
 	if len(f) == 0 {
-		return errors.New("no fields to set")
+		return fmt.Errorf("no fields to set: %w", ErrBadValue)
 	}
 	for name, v := range f {
 		if _, err := CleanField(name); err != nil {
 			return err
 		}
 		if v.Len() > MaxFieldSize {
-			return fmt.Errorf("field %q is larger than %d bytes", name, MaxFieldSize)
+			return fmt.Errorf("field %q is larger than %d bytes (1 MiB): %w", name, MaxFieldSize, ErrBadValue)
 		}
 	}
 	return nil
