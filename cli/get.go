@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -75,7 +76,7 @@ func runGet(ctx context.Context, opts *getOptions) error {
 		retiredNote(f, sc)
 		out, err := fields.Text(ref.Path)
 		if err != nil {
-			return notJSON(err)
+			return notJSON(ctx, s, ref.Path, "", err)
 		}
 		return f.printJSON(struct {
 			Path    string            `json:"path"`
@@ -90,7 +91,7 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	retiredNote(f, sc)
 	if f.JSON {
 		if _, err := (store.Fields{field: v}).Text(ref.Path); err != nil {
-			return notJSON(err)
+			return notJSON(ctx, s, ref.Path, field, err)
 		}
 		return f.printJSON(struct {
 			Path    string `json:"path"`
@@ -107,9 +108,18 @@ func runGet(ctx context.Context, opts *getOptions) error {
 	return err
 }
 
-// notJSON explains how to get a value that JSON cannot hold.
-func notJSON(err error) error {
-	return withHint(err, "print the field's bytes without --json: ward get --binary PATH#FIELD > FILE")
+// notJSON explains how to get a value that JSON cannot hold, and records
+// after the retrieval's "ok" that nothing was printed.
+func notJSON(ctx context.Context, s *store.Store, path, field string, err error) error {
+	var nt *store.NotTextError
+	if errors.As(err, &nt) {
+		path, field = nt.Path, nt.Field
+	}
+	if rerr := s.Record(ctx, store.Entry{Action: "get", Path: path, Field: field, Outcome: "not printed",
+		Detail: "the value is not UTF-8 text, which --json cannot carry"}); rerr != nil {
+		return rerr
+	}
+	return withHint(err, "print the field's bytes without --json: ward get --binary "+path+"#"+field+" > FILE")
 }
 
 // retiredNote says on stderr that a value just read belongs to a retired
