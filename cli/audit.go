@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -81,6 +82,9 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	}
 	entries, err := s.Audit(ctx, store.AuditFilter{Path: opts.Path, Since: since, Limit: opts.Limit})
 	if err != nil {
+		if ae := (*store.AuditError)(nil); errors.As(err, &ae) && ae.Lost {
+			return err // its own hint says how to go on
+		}
 		return withHint(err, "ward audit verify says where the chain breaks")
 	}
 	if f.JSON {

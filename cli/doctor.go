@@ -84,7 +84,7 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	if r.OK() {
 		return nil
 	}
-	err = fmt.Errorf("store %s is damaged: %d problem(s), listed above: %w", r.File, len(r.Problems), store.ErrCorrupt)
+	err = fmt.Errorf("store %s: %d %s, listed above: %w", r.File, len(r.Problems), plural(len(r.Problems), "problem", "problems"), store.ErrCorrupt)
 	if r.OnlyTail() {
 		return onlyHints(err, tailHint(store.TailFile(r.File)))
 	}

@@ -171,7 +171,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 		}
 	}
 	if r.OK() {
-		err = s.Record(ctx, Entry{Action: "doctor", Detail: fmt.Sprintf("%d secrets, %d versions, all sound", r.Secrets, r.Versions)})
+		err = s.Record(ctx, Entry{Action: "doctor", Detail: fmt.Sprintf("%d secret(s), %d version(s), all sound", r.Secrets, r.Versions)})
 	}
 	return r, err
 }
