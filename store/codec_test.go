@@ -193,6 +193,7 @@ func TestMetaControlCharactersRefused(t *testing.T) {
 		func(m *Meta) { m.Tags = []string{"ok", "bad\x00"} },
 		func(m *Meta) { m.Usage = []string{"host:\xff"} },
 		func(m *Meta) { m.RotatorArgs = map[string]string{"role": "a\nb"} },
+		func(m *Meta) { m.Description = "d\u202eevil" },
 	} {
 		_, err := s.SetMeta(ctx, "prod/x", func(m *Meta) error { edit(m); return nil })
 		if !errors.Is(err, ErrBadText) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/opsward/ward/store"
 )
 
 // revealLines splits a value for the screen, one line per line of the
@@ -20,7 +22,7 @@ func revealLines(v string) []string {
 	}
 	lines := strings.Split(strings.TrimRight(v, "\n"), "\n")
 	for i, l := range lines {
-		if strings.IndexFunc(l, unicode.IsControl) < 0 {
+		if strings.IndexFunc(l, shownEscaped) < 0 {
 			continue
 		}
 		var b strings.Builder
@@ -32,6 +34,8 @@ func revealLines(v string) []string {
 				b.WriteString(`\r`)
 			case r < 0x100 && unicode.IsControl(r):
 				fmt.Fprintf(&b, `\x%02x`, r)
+			case shownEscaped(r):
+				fmt.Fprintf(&b, `\u%04x`, r)
 			default:
 				b.WriteRune(r)
 			}
@@ -40,3 +44,7 @@ func revealLines(v string) []string {
 	}
 	return lines
 }
+
+// shownEscaped: control characters, and the bidi ones that reorder what is
+// around them on the screen.
+func shownEscaped(r rune) bool { return unicode.IsControl(r) || store.IsBidiControl(r) }

@@ -17,13 +17,14 @@ func TestRevealLinesShowsWhatATerminalWouldActOn(t *testing.T) {
 		{"a\tb\r", []string{`a\tb\r`}},
 		{"csi\u009b2J ✓", []string{`csi\x9b2J ✓`}},
 		{"ab\xff\xfe", []string{"(binary, 4 bytes: copy it, or ward get --binary)"}},
+		{"d\u202eevil", []string{`d\u202eevil`}},
 	} {
 		got := revealLines(c.in)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("revealLines(%q) = %q, want %q", c.in, got, c.want)
 		}
 		for _, l := range got {
-			if strings.ContainsAny(l, "\x1b\a\u009b\r") {
+			if strings.ContainsAny(l, "\x1b\a\u009b\r\u202e") {
 				t.Errorf("revealLines(%q) lets a control character through: %q", c.in, l)
 			}
 		}
