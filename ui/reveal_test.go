@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/opsward/ward/store"
 )
 
 func TestRevealLinesShowsWhatATerminalWouldActOn(t *testing.T) {
@@ -28,5 +31,16 @@ func TestRevealLinesShowsWhatATerminalWouldActOn(t *testing.T) {
 				t.Errorf("revealLines(%q) lets a control character through: %q", c.in, l)
 			}
 		}
+	}
+}
+
+func TestStatusTextSaysHowToGoOnFromALostTail(t *testing.T) {
+	err := fmt.Errorf("reveal prod/db#password: %w", &store.AuditError{File: "/x/default.ward-audit", Lost: true, Reason: "the file is missing"})
+	got := statusText(err)
+	if !strings.Contains(got, "ward audit restart") || !strings.HasPrefix(got, "default.ward-audit: the file is missing") {
+		t.Fatalf("statusText = %q", got)
+	}
+	if len("error: "+got) > maxErrLines*80 {
+		t.Fatalf("too long for %d lines at 80 columns: %d", maxErrLines, len(got))
 	}
 }

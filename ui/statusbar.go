@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"github.com/opsward/ward/store"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,7 +103,7 @@ func (s *statusBar) view(c *Common, w int, info statusInfo) string {
 	var above string
 	switch {
 	case s.err != nil:
-		msg := "error: " + s.err.Error()
+		msg := "error: " + statusText(s.err)
 		if lipgloss.Width(left)+3+lipgloss.Width(msg)+lipgloss.Width(right) < w {
 			left += " · " + st.Status.Error.Render(msg)
 			break
@@ -134,4 +137,14 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// statusText is err for the status bar, with the next step where the CLI
+// would give one as a hint.
+func statusText(err error) string {
+	var ae *store.AuditError
+	if errors.As(err, &ae) && ae.Lost {
+		return filepath.Base(ae.File) + ": " + ae.Reason + ". Nothing is revealed or copied until ward audit restart (in a shell) records the loss"
+	}
+	return err.Error()
 }
