@@ -527,3 +527,20 @@ func TestFormSuggestsFieldsByKind(t *testing.T) {
 	d.must("‹ ssh-key ›", "pin")
 	d.mustNot("private_key")
 }
+
+// A paste with line breaks into the one-line value field is refused, not
+// saved with spaces in their place.
+func TestFormRefusesMultiLinePaste(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 100, 30)
+	d.keys("a")
+	d.typeText("prod/pem")
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab") // to the value
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("-----BEGIN FAKE-----\nAAAA\n-----END FAKE-----"), Paste: true})
+	d.must("pasted text with line breaks or tabs")
+	d.keys("ctrl+s")
+	if _, _, err := s.Get(context.Background(), "prod/pem", store.GetOptions{}); err == nil {
+		t.Fatal("the form saved a value after refusing the paste")
+	}
+}

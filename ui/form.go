@@ -275,6 +275,12 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return f.setFocus(f.focus + 1)
 	}
+	if msg.Paste && strings.ContainsAny(string(msg.Runes), "\n\r\t") {
+		// The one-line input would turn them into spaces: a pasted PEM
+		// key, saved changed without a word.
+		f.err = errors.New("pasted text with line breaks or tabs: this one-line field would change it. Set such a value from a file: ward set PATH#FIELD < FILE")
+		return nil
+	}
 	if in := f.input(cur); in != nil {
 		before := in.Value()
 		var cmd tea.Cmd
