@@ -275,7 +275,14 @@ func runTUI(ctx context.Context, f *Factory) error {
 	}
 	s, err := f.OpenStore(ctx)
 	if errors.Is(err, store.ErrNoStore) {
-		return ui.Run(ctx, ui.Config{StoreFile: file})
+		if len(f.Identities) > 1 {
+			return usageErrorf("a new store takes at most one --identity FILE")
+		}
+		cfg := ui.Config{StoreFile: file}
+		if len(f.Identities) == 1 {
+			cfg.IdentityFile = f.Identities[0]
+		}
+		return ui.Run(ctx, cfg)
 	}
 	if err != nil {
 		return err

@@ -18,6 +18,9 @@ type Common struct {
 	Store     *store.Store // nil until the first-run screen has made one
 	StoreFile string
 	Demo      bool
+	// IdentityFile, when set (ward --identity FILE), is the identity the
+	// first-run screen creates the store with, as ward init -i does.
+	IdentityFile string
 
 	Styles Styles
 	Keys   GlobalKeyMap

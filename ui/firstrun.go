@@ -78,7 +78,10 @@ func initStore(c *Common, o store.InitOptions) tea.Cmd {
 			return storeReadyMsg{err: err}
 		}
 		note := fmt.Sprintf("created store %s; its identity is in the OS keyring", res.Store.Name)
-		if res.IdentityPath != "" {
+		switch {
+		case o.IdentityFile != "":
+			note = fmt.Sprintf("created store %s with your identity %s: unlock it with --identity", res.Store.Name, o.IdentityFile)
+		case res.IdentityPath != "":
 			note = fmt.Sprintf("created store %s; its identity is in %s, protected by your passphrase", res.Store.Name, res.IdentityPath)
 		}
 		return storeReadyMsg{store: res.Store, note: note}
@@ -134,7 +137,7 @@ func (f *firstRun) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case frIntro:
 		if key.Matches(msg, k.Create) {
 			f.state, f.err = frCreating, nil
-			return initStore(f.c, store.InitOptions{})
+			return initStore(f.c, store.InitOptions{IdentityFile: f.c.IdentityFile})
 		}
 	case frPassphrase:
 		switch {
@@ -198,8 +201,13 @@ func (f *firstRun) View(w, h int) string {
 	tw := max(20, min(w, 76))
 	wrap := func(s string) string { return ansi.Wrap(s, tw, " /") }
 	lines := []string{st.App.Header.Render("Welcome to ward"), ""}
-	lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
-		", encrypted with a new age identity that is kept in your OS keyring."))
+	if f.c.IdentityFile != "" {
+		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
+			", encrypted to your identity "+f.c.IdentityFile+" (as ward init --identity does)."))
+	} else {
+		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
+			", encrypted with a new age identity that is kept in your OS keyring."))
+	}
 	lines = append(lines, "")
 	switch f.state {
 	case frIntro:

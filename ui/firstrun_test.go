@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/internal/testenv"
 	"github.com/opsward/ward/store"
@@ -117,5 +119,36 @@ func TestFirstRunWithKeyring(t *testing.T) {
 	t.Cleanup(func() { _ = wcrypto.KeyringDelete(c.Store.KeyringUser()) })
 	if c.Store.Mode() != store.IdentityKeyring {
 		t.Errorf("mode %s", c.Store.Mode())
+	}
+}
+
+// ward --identity FILE on a machine with no store: the first run makes the
+// store with that identity, as ward init --identity does, not with the
+// keyring or a passphrase the same command then cannot open it with.
+func TestFirstRunWithIdentityFile(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idFile := filepath.Join(t.TempDir(), "id.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newFirstRunCommon(t)
+	c.IdentityFile = idFile
+	d := newDriver(t, c, 100, 24)
+	d.must("There is no store yet", "encrypted to", "your identity")
+	d.mustNot("OS keyring")
+	d.keys("enter")
+	d.must("created store default", "0 secrets")
+	if !strings.HasPrefix(d.root.status.text, "created store default with your identity") {
+		t.Errorf("status %q", d.root.status.text)
+	}
+	s, err := store.Open(context.Background(), c.StoreFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UnlockWith(context.Background(), store.Credentials{IdentityFiles: []string{idFile}}); err != nil {
+		t.Fatalf("unlock with the identity file: %v", err)
 	}
 }

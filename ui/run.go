@@ -19,6 +19,8 @@ type Config struct {
 	StoreFile string
 	// Demo marks a throw-away demo store (shown in the title bar).
 	Demo bool
+	// IdentityFile: see Common.IdentityFile.
+	IdentityFile string
 	// Input and Output default to the terminal; tests set them.
 	Input  io.Reader
 	Output io.Writer
@@ -40,6 +42,7 @@ func Run(ctx context.Context, cfg Config) error {
 	lipgloss.SetColorProfile(colorProfile())
 	c := NewCommon(ctx, cfg.Store, cfg.StoreFile)
 	c.Demo = cfg.Demo
+	c.IdentityFile = cfg.IdentityFile
 	// ward's own handler (cli) turns SIGINT and SIGTERM into the end of
 	// ctx; bubbletea's would race it and could block for ever sending its
 	// quit message to an event loop that ctx had already stopped.
