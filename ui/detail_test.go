@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
 
@@ -212,4 +214,27 @@ func TestRevealSaysWhenItHides(t *testing.T) {
 	d.must(canary, "shown values hide after 30s, on leaving, or with r")
 	d.keys("r")
 	d.mustNot(canary, "shown values hide")
+}
+
+// More fields than the pane has room for: the selected one, which r and c
+// act on, stays on the screen.
+func TestDetailScrollsToTheSelectedField(t *testing.T) {
+	s := newTestStore(t)
+	f := store.Fields{}
+	for i := 1; i <= 18; i++ {
+		f[fmt.Sprintf("F%02d", i)] = wcrypto.NewSecret(fmt.Sprintf("fake-v%02d", i))
+	}
+	if _, err := s.Set(context.Background(), "prod/many", f, store.SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	openDetail(t, d, "prodmany")
+	d.must("› F01")
+	for range 17 {
+		d.keys("j")
+	}
+	d.must("› F18")
+	d.keys("r")
+	d.must("fake-v18")
 }

@@ -39,14 +39,18 @@ func (d *detail) View(w, h int) string {
 	lines := []string{fit(title, w)}
 	lines = append(lines, d.metaLines(w)...)
 	lines = append(lines, "", st.Detail.Section.Render(fmt.Sprintf("Fields (version %d)", sc.Current)))
-	lines = append(lines, d.fieldLines(w)...)
+	fields, sel := d.fieldLines(w)
+	sel += len(lines)
+	lines = append(lines, fields...)
 	// Versions fill what room is left, newest first.
 	room := h - len(lines) - 2
 	if room > 0 {
 		lines = append(lines, "", st.Detail.Section.Render("Versions"))
 		lines = append(lines, versionLines(&st, sc, w, room)...)
 	}
-	return strings.Join(lines, "\n")
+	// More fields than fit: scroll so the selected one (what r and c act
+	// on) is on the screen, with the line below it.
+	return scrollTo(lines, sel, h)
 }
 
 func (d *detail) metaLines(w int) []string {
@@ -87,21 +91,21 @@ func (d *detail) metaLines(w int) []string {
 // fieldLines draws each field of the current version, masked unless
 // revealed. A revealed multi-line value (an SSH key, a certificate) is
 // drawn below its name.
-func (d *detail) fieldLines(w int) []string {
+func (d *detail) fieldLines(w int) (out []string, sel int) {
 	st := d.c.Styles
 	if len(d.fields) == 0 {
-		return []string{st.App.Muted.Render("  (no values in this version)")}
+		return []string{st.App.Muted.Render("  (no values in this version)")}, 0
 	}
 	nameW := 0
 	for _, f := range d.fields {
 		nameW = max(nameW, lipgloss.Width(f))
 	}
 	nameW = min(nameW, w/3)
-	var out []string
 	for i, f := range d.fields {
 		marker := "  "
 		if i == d.sel {
 			marker = "› "
+			sel = len(out)
 		}
 		label := marker + padRight(fit(f, nameW), nameW) + "  "
 		v, revealed := d.shown[f]
@@ -128,7 +132,7 @@ func (d *detail) fieldLines(w int) []string {
 		// walks off thinking it already has.
 		out = append(out, fit(st.App.Muted.Render(fmt.Sprintf("  shown values hide after %s, on leaving, or with r", d.c.RevealFor)), w))
 	}
-	return out
+	return out, sel
 }
 
 func versionLines(st *Styles, sc *store.Secret, w, room int) []string {

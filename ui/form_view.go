@@ -78,6 +78,9 @@ func (f *secretForm) View(w, h int) string {
 // scrollTo shows h of lines, keeping line `at` (the focus) in view and the
 // title on top when it fits.
 func scrollTo(lines []string, at, h int) string {
+	if h <= 0 {
+		return ""
+	}
 	if len(lines) <= h {
 		return strings.Join(lines, "\n")
 	}
