@@ -54,6 +54,8 @@ func (d Duration) String() string {
 		return strconv.FormatInt(int64(t/(7*24*time.Hour)), 10) + "w"
 	case t%(24*time.Hour) == 0:
 		return strconv.FormatInt(int64(t/(24*time.Hour)), 10) + "d"
+	case t%time.Hour == 0:
+		return strconv.FormatInt(int64(t/time.Hour), 10) + "h"
 	default:
 		return t.String()
 	}

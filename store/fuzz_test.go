@@ -66,3 +66,12 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestDurationString(t *testing.T) {
+	for in, want := range map[string]string{"90d": "90d", "2w": "2w", "36h": "36h", "48h": "2d", "1h30m": "1h30m0s", "0": "0"} {
+		d, err := ParseDuration(in)
+		if err != nil || d.String() != want {
+			t.Errorf("%q: %v %q, want %q", in, err, d.String(), want)
+		}
+	}
+}
