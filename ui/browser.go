@@ -193,7 +193,8 @@ func (b *browser) applyFilter(q string) {
 	if q == b.query {
 		return
 	}
-	if q == "" {
+	terms := strings.Fields(q)
+	if len(terms) == 0 {
 		b.query, b.cands, b.ranked = "", nil, nil
 		return
 	}
@@ -205,7 +206,7 @@ func (b *browser) applyFilter(q string) {
 	scores := make([]int32, 0, 1024)
 	var best int32
 	try := func(i int32) {
-		if s, ok := fuzzyScore(b.lower[i], q); ok {
+		if s, ok := fuzzyScoreTerms(b.lower[i], terms); ok {
 			cands = append(cands, i)
 			scores = append(scores, int32(s))
 			best = max(best, int32(s))

@@ -29,7 +29,7 @@ func (b *browser) rowView(row int32, selected bool, w int, now time.Time) string
 	}
 	var name string
 	if b.query != "" {
-		name = highlight(h.Path, fuzzyPositions(b.lower[row], b.query), st.List.Match)
+		name = highlight(h.Path, fuzzyPositionsTerms(b.lower[row], strings.Fields(b.query)), st.List.Match)
 	} else {
 		name = "  " + h.Path[lastSlash(h.Path)+1:]
 	}

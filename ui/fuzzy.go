@@ -1,5 +1,7 @@
 package ui
 
+import "slices"
+
 // The filter is a subsequence match with scoring, run in Update on every
 // keystroke over every path: with 100,000 paths it must finish well inside
 // a frame (16 ms), so it works on bytes of precomputed lower-case paths
@@ -87,6 +89,32 @@ func fuzzyPositions(s, q string) []int {
 		}
 	}
 	return pos
+}
+
+// The query's words, split at spaces, are terms that must all match (a
+// path holds no space, so a space could never match anything), as in fzf:
+// "prod pay" finds prod/payments/db. The score is the sum of the terms'.
+func fuzzyScoreTerms(s string, terms []string) (int, bool) {
+	total := 0
+	for _, t := range terms {
+		sc, ok := fuzzyScore(s, t)
+		if !ok {
+			return 0, false
+		}
+		total += sc
+	}
+	return total, true
+}
+
+// fuzzyPositionsTerms is fuzzyPositions for every term, in order, without
+// repeats.
+func fuzzyPositionsTerms(s string, terms []string) []int {
+	var pos []int
+	for _, t := range terms {
+		pos = append(pos, fuzzyPositions(s, t)...)
+	}
+	slices.Sort(pos)
+	return slices.Compact(pos)
 }
 
 func isBoundary(b byte) bool {

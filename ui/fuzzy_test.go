@@ -60,3 +60,26 @@ func TestRankByScoreIsStable(t *testing.T) {
 		t.Errorf("rank = %v, want %v", got, want)
 	}
 }
+
+func TestFuzzyTermsAllMatch(t *testing.T) {
+	s := "prod/payments/db"
+	if _, ok := fuzzyScoreTerms(s, []string{"prod", "pay"}); !ok {
+		t.Error(`"prod pay" does not find prod/payments/db`)
+	}
+	if _, ok := fuzzyScoreTerms(s, []string{"prod", "xyz"}); ok {
+		t.Error(`"prod xyz" finds prod/payments/db`)
+	}
+	if got := fuzzyPositionsTerms(s, []string{"db", "pro"}); !slices.Equal(got, []int{0, 1, 2, 14, 15}) {
+		t.Errorf("positions %v", got)
+	}
+}
+
+func TestFilterTermsInTheBrowser(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 100, 30)
+	d.keys("/")
+	d.typeText("prod pay")
+	d.must("payments")
+	d.mustNot(`nothing matches`)
+}
