@@ -297,4 +297,6 @@ func (s *Store) auditWith(ctx context.Context, m *tailMark, entries ...Entry) er
 	return nil
 }
 
-func shortHash(k []byte) string { return hex.EncodeToString(k[:6]) }
+// shortHash names a record by the start of its lookup key; a key too
+// short for one (damage) is named whole.
+func shortHash(k []byte) string { return hex.EncodeToString(k[:min(len(k), 6)]) }

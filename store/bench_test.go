@@ -90,6 +90,7 @@ func loadOrBuildMaster(n int) (string, *age.X25519Identity, error) {
 	defer func() { benchBuildTime = time.Since(start) }()
 	tmpFile := fmt.Sprintf("%s.building-%d.ward", base, os.Getpid())
 	defer os.Remove(tmpFile)
+	defer os.Remove(TailFile(tmpFile))
 	id := wcrypto.NewIdentity()
 	s, err := Create(ctx, tmpFile, CreateOptions{Mode: IdentityExternal, Recipients: []string{id.Recipient().String()}})
 	if err != nil {
@@ -108,6 +109,11 @@ func loadOrBuildMaster(n int) (string, *age.X25519Identity, error) {
 		}
 	}
 	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		return "", nil, err
+	}
+	// The store and its audit tail go together: a store whose tail is
+	// missing refuses to read values (see tail.go).
+	if err := os.Rename(TailFile(tmpFile), TailFile(file)); err != nil {
 		return "", nil, err
 	}
 	if err := os.Rename(tmpFile, file); err != nil {
@@ -137,6 +143,9 @@ func checkMaster(ctx context.Context, file, idFile string, n int) (*age.X25519Id
 	if _, err := s.Show(ctx, benchPath(n-1)); err != nil {
 		return nil, err
 	}
+	if _, err := os.Stat(TailFile(file)); err != nil {
+		return nil, err // a master from before the tail went with it
+	}
 	return id, nil
 }
 
@@ -146,7 +155,14 @@ func benchCopy(b *testing.B) (string, *age.X25519Identity) {
 	b.Helper()
 	master, id := benchMaster(b)
 	dst := filepath.Join(b.TempDir(), "bench.ward")
-	in, err := os.Open(master)
+	copyFile(b, master, dst)
+	copyFile(b, TailFile(master), TailFile(dst))
+	return dst, id
+}
+
+func copyFile(b *testing.B, src, dst string) {
+	b.Helper()
+	in, err := os.Open(src)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -161,7 +177,6 @@ func benchCopy(b *testing.B) (string, *age.X25519Identity) {
 	if err := out.Close(); err != nil {
 		b.Fatal(err)
 	}
-	return dst, id
 }
 
 // benchCompacted writes a compacted copy of the master (bbolt.Compact: no
@@ -186,6 +201,7 @@ func benchCompacted(b *testing.B) (string, *age.X25519Identity) {
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
+	copyFile(b, TailFile(master), TailFile(dst))
 	return dst, id
 }
 
