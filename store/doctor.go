@@ -185,6 +185,9 @@ func reason(err error) string {
 	}
 	var ae *AuditError
 	if errors.As(err, &ae) {
+		if ae.Lost {
+			return ae.Reason // the whole file, not one entry
+		}
 		return fmt.Sprintf("entry %d: %s", ae.Seq, ae.Reason)
 	}
 	return err.Error()

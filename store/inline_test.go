@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	wcrypto "github.com/opsward/ward/crypto"
 )
 
 // inlineFree reports the top-level buckets of file without a noInline
@@ -79,4 +81,52 @@ func formatOf(t *testing.T, file string) string {
 	var f string
 	db.View(func(tx *bolt.Tx) error { f = string(tx.Bucket(bktHeader).Get(keyFormat)); return nil })
 	return f
+}
+
+// A retrieval from a store still in format 1 appends its tail entry in
+// format 1's JSON form: it does not upgrade the store, so an older ward
+// must still read the tail. The first write upgrades both.
+func TestFormat1TailEntriesStayJSON(t *testing.T) {
+	ctx := context.Background()
+	s, id := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-password"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mutate(t, s.File, func(tx *bolt.Tx) error { return tx.Bucket(bktHeader).Put(keyFormat, []byte("1")) })
+	lastPlain := func(o *Store) []byte {
+		t.Helper()
+		raw, err := o.readTailFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames, _ := parseTail(raw)
+		f := frames[len(frames)-1]
+		pt, err := wcrypto.Open(o.keys.Audit, f.sealed, o.ad("audit-tail", string(seqKey(f.seq))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pt
+	}
+	old, err := reopen(t, s, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := old.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if pt := lastPlain(old); !isJSON(pt) {
+		t.Fatalf("format 1 store: tail entry in form %d, want JSON", pt[0])
+	}
+	if formatOf(t, s.File) != "1" {
+		t.Fatal("a get upgraded the store")
+	}
+	if _, err := old.Set(ctx, "prod/api", fields("token", "fake-token"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := old.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if pt := lastPlain(old); pt[0] != entryFormat {
+		t.Fatalf("after the upgrading write: tail entry in form %q", pt[0])
+	}
 }

@@ -156,6 +156,11 @@ type Store struct {
 	// and have not met the store yet; the next transaction checks them.
 	keyUnchecked bool
 	creating     bool
+	// format is the store's format as Open read it (FormatVersion once
+	// this process wrote it): a format-1 store gets tail entries in its
+	// own JSON form until a write upgrades it, so an older ward can
+	// still read them.
+	format int
 
 	// kept is the read-only handle Open read the header through, kept
 	// for the transaction that usually follows at once (see keptDB).
@@ -343,6 +348,7 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		case n > FormatVersion:
 			return fmt.Errorf("store %s has format %d, this ward reads %d: upgrade ward: %w", file, n, FormatVersion, ErrUnsupported)
 		}
+		s.format = n
 		s.id = string(h.Get(keyID))
 		s.mode = IdentityMode(h.Get(keyIdentity))
 		s.envelope = append([]byte(nil), h.Get(keyEnvelope)...)
@@ -650,6 +656,9 @@ func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) err
 		return fn(tx)
 	})
 	committed = err == nil
+	if committed {
+		s.format = FormatVersion // migrate upgraded it
+	}
 	return err
 }
 

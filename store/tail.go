@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -382,6 +383,18 @@ func (s *Store) appendTail(ctx context.Context, m *tailMark, entries ...Entry) (
 	return size, err
 }
 
+// encodeTailEntry is encodeEntry, or the JSON form for a store still in
+// format 1: a retrieval does not upgrade the store, and an older ward
+// reading the tail must be able to read what a newer one appended.
+func (s *Store) encodeTailEntry(e Entry) []byte {
+	if s.format == 1 {
+		if b, err := json.Marshal(e); err == nil {
+			return b
+		}
+	}
+	return encodeEntry(e)
+}
+
 // errOtherBase: the tail starts with a base the mark does not name.
 var errOtherBase = errors.New("the audit tail has another base than the mark names")
 
@@ -445,7 +458,7 @@ func (s *Store) appendTailOnce(ctx context.Context, m *tailMark, entries []Entry
 		s.stamp(&e)
 		seq++
 		e.Seq = 0 // the bucket's number is given when folded
-		sealed := wcrypto.Seal(s.keys.Audit, encodeEntry(e), s.ad("audit-tail", string(seqKey(seq))))
+		sealed := wcrypto.Seal(s.keys.Audit, s.encodeTailEntry(e), s.ad("audit-tail", string(seqKey(seq))))
 		mac := wcrypto.MAC(s.keys.Audit, prev, seqKey(seq), sealed)
 		buf = append(buf, tailFrame{kind: tailKindEntry, seq: seq, mac: mac, sealed: sealed}.encode()...)
 		prev = mac
