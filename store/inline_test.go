@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -128,5 +130,38 @@ func TestFormat1TailEntriesStayJSON(t *testing.T) {
 	}
 	if pt := lastPlain(old); pt[0] != entryFormat {
 		t.Fatalf("after the upgrading write: tail entry in form %q", pt[0])
+	}
+}
+
+// Removing the store's own identity (keyring or passphrase file) leaves
+// a store opened with a remaining recipient's identity: its mode says so,
+// rather than sending the next command to a keyring or passphrase that
+// can no longer open it.
+func TestRemovingOwnRecipientMakesTheStoreExternal(t *testing.T) {
+	ctx := context.Background()
+	own, other := wcrypto.NewIdentity(), wcrypto.NewIdentity()
+	file := filepath.Join(t.TempDir(), "s.ward")
+	s, err := Create(ctx, file, CreateOptions{Mode: IdentityKeyring, Recipients: []string{own.Recipient().String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRecipient(ctx, other.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveRecipient(ctx, own.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Mode() != IdentityExternal {
+		t.Fatalf("mode %q after the own identity went, want %q", s2.Mode(), IdentityExternal)
+	}
+	if err := s2.Unlock(other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Unlock(own); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("the removed identity: %v", err)
 	}
 }

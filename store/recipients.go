@@ -102,7 +102,8 @@ func (s *Store) RemoveRecipient(ctx context.Context, recipient string) (err erro
 		return err
 	}
 	defer s.restoreKeysOnError(&err)()
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	dropOwn := false
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		rs, err := s.getRecipients(tx)
 		if err != nil {
 			return err
@@ -118,8 +119,23 @@ func (s *Store) RemoveRecipient(ctx context.Context, recipient string) (err erro
 		if err := s.rekey(tx, rs); err != nil {
 			return err
 		}
+		if i == 0 && s.mode != IdentityExternal {
+			// The store's own identity (keyring or passphrase file) no
+			// longer opens it: from now on, like a store made with
+			// --identity, it is opened with a remaining recipient's
+			// identity, and says so instead of asking the keyring or a
+			// passphrase that cannot work.
+			if err := tx.Bucket(bktHeader).Put(keyIdentity, []byte(IdentityExternal)); err != nil {
+				return err
+			}
+			dropOwn = true
+		}
 		return s.appendAudit(tx, Entry{Action: "recipient-rm", Detail: wcrypto.Fingerprint(c) + ", re-keyed"})
 	})
+	if err == nil && dropOwn {
+		s.mode = IdentityExternal
+	}
+	return err
 }
 
 // Rekey replaces the data key, resealing everything, in one transaction.
