@@ -73,7 +73,7 @@ func (s *Store) AddRecipient(ctx context.Context, recipient string) error {
 	if err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		rs, err := s.getRecipients(tx)
 		if err != nil {
 			return err
@@ -87,6 +87,10 @@ func (s *Store) AddRecipient(ctx context.Context, recipient string) error {
 		}
 		return s.appendAudit(tx, Entry{Action: "recipient-add", Detail: wcrypto.Fingerprint(c)})
 	})
+	if err == nil {
+		s.recache()
+	}
+	return err
 }
 
 // RemoveRecipient drops a recipient and re-keys: a fresh data key, every
@@ -135,6 +139,9 @@ func (s *Store) RemoveRecipient(ctx context.Context, recipient string) (err erro
 	if err == nil && dropOwn {
 		s.mode = IdentityExternal
 	}
+	if err == nil && !dropOwn {
+		s.recache() // an external store is opened with --identity, not the cache
+	}
 	return err
 }
 
@@ -144,7 +151,7 @@ func (s *Store) Rekey(ctx context.Context) (err error) {
 		return errNotUnlocked
 	}
 	defer s.restoreKeysOnError(&err)()
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		rs, err := s.getRecipients(tx)
 		if err != nil {
 			return err
@@ -154,6 +161,10 @@ func (s *Store) Rekey(ctx context.Context) (err error) {
 		}
 		return s.appendAudit(tx, Entry{Action: "rekey"})
 	})
+	if err == nil {
+		s.recache()
+	}
+	return err
 }
 
 // restoreKeysOnError returns a func that, if *err is set when it runs,

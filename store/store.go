@@ -156,6 +156,7 @@ type Store struct {
 	// and have not met the store yet; the next transaction checks them.
 	keyUnchecked bool
 	creating     bool
+	cached       bool // the data key is in the session cache (see recache)
 	// format is the store's format as Open read it (FormatVersion once
 	// this process wrote it): a format-1 store gets tail entries in its
 	// own JSON form until a write upgrades it, so an older ward can

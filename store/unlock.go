@@ -63,6 +63,7 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 			if bytes.Equal(tag, s.envelopeTag()) {
 				s.keys = wcrypto.NewKeys(k)
 				s.keyUnchecked = true
+				s.cached = true
 				return nil
 			}
 			wcrypto.CacheDrop(s.id) // stale: the store was re-keyed
@@ -92,8 +93,18 @@ func (s *Store) UnlockWith(ctx context.Context, c Credentials) error {
 	}
 	if useCache {
 		wcrypto.CachePut(s.id, s.envelopeTag(), s.keys.Data)
+		s.cached = true
 	}
 	return nil
+}
+
+// recache puts the data key back in the session cache under the current
+// envelope after a change of recipients, when the cache held it before:
+// the session stays unlocked, as it was, instead of asking again.
+func (s *Store) recache() {
+	if s.cached {
+		wcrypto.CachePut(s.id, s.envelopeTag(), s.keys.Data)
+	}
 }
 
 // unlockFromAgent asks a running agent (see `ward unlock`) for the store's

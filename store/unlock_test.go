@@ -148,10 +148,23 @@ func TestSessionCacheTag(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A re-key elsewhere: the cached key's envelope is gone.
+	// A re-key, or a new recipient, by a process whose key was cached
+	// leaves the new key cached: the session stays unlocked.
 	if err := s.Rekey(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddRecipient(ctx, wcrypto.NewIdentity().Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	s5, _ := Open(ctx, file)
+	if err := s5.UnlockWith(ctx, Credentials{}); err != nil {
+		t.Fatalf("after a re-key and a new recipient, the cache: %v", err)
+	}
+	if _, _, err := s5.Get(ctx, "prod/db", GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A re-key elsewhere: the cached key's envelope is gone.
 	wcrypto.CachePut(s.ID(), s2.envelopeTag(), s2.keys.Data) // as left by another process
 	s3, _ := Open(ctx, file)
 	if err := s3.UnlockWith(ctx, Credentials{}); !errors.Is(err, ErrNeedPassphrase) {
