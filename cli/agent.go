@@ -63,14 +63,15 @@ func newLockCmd(f *Factory) *cobra.Command {
 		Long:  `Forget the keys the agent and the session cache hold, for every store.` + exitStatus(),
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := store.LockSession(cmd.Context())
+			n, cached, err := store.LockSession(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("lock: %w", err)
 			}
 			if f.JSON {
-				return f.printJSON(map[string]int{"agent_stores": n})
+				return f.printJSON(map[string]int{"agent_stores": n, "cached_keys": cached})
 			}
-			f.status("Locked: the session holds no store keys (the agent held %d)", n)
+			f.status("Locked: dropped %d cached store %s and %d held by the agent; no store keys are left in this session",
+				cached, plural(cached, "key", "keys"), n)
 			return nil
 		},
 	}

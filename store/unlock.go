@@ -165,22 +165,22 @@ func (s *Store) HandToAgent(ctx context.Context, exe string) error {
 
 // LockSession forgets every store's keys held for this login session: the
 // agent's and the kernel keyring cache's. It reports what it found.
-func LockSession(ctx context.Context) (agentHeld int, err error) {
+func LockSession(ctx context.Context) (agentHeld, cacheDropped int, err error) {
 	// Every store's cached key, not only those under this WARD_HOME.
-	wcrypto.CacheDropAll()
+	cacheDropped = wcrypto.CacheDropAll()
 	c, err := agent.Dial("")
 	if errors.Is(err, agent.ErrNotRunning) {
-		return 0, nil
+		return 0, cacheDropped, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, cacheDropped, err
 	}
 	defer c.Close()
 	st, err := c.Status(ctx)
 	if err != nil {
-		return 0, err
+		return 0, cacheDropped, err
 	}
-	return st.Stores, c.Lock(ctx)
+	return st.Stores, cacheDropped, c.Lock(ctx)
 }
 
 func (s *Store) identities(c Credentials) ([]age.Identity, error) {

@@ -86,7 +86,7 @@ func TestPassphraseStoreAndAgent(t *testing.T) {
 		t.Fatalf("agent did not unlock after re-key: %v", err)
 	}
 
-	held, err := LockSession(ctx)
+	held, _, err := LockSession(ctx)
 	if err != nil || held != 1 {
 		t.Fatalf("lock: held %d, %v", held, err)
 	}
