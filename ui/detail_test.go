@@ -238,3 +238,21 @@ func TestDetailScrollsToTheSelectedField(t *testing.T) {
 	d.keys("r")
 	d.must("fake-v18")
 }
+
+// A retired secret is not due for rotation: the detail does not say when.
+func TestDetailRetiredShowsNoRotationDue(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	every, _ := store.ParseDuration("30d")
+	if _, err := s.Set(ctx, "old/key", store.Fields{"value": wcrypto.NewSecret("fake-old")}, store.SetOptions{Meta: &store.Meta{RotateEvery: every}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retire(ctx, "old/key"); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 100, 30)
+	openDetail(t, d, "oldkey")
+	d.must("old/key", "retired")
+	d.mustNot("rotation", "due ")
+}

@@ -73,7 +73,7 @@ func (d *detail) metaLines(w int) []string {
 	opt("tags", strings.Join(m.Tags, ", "))
 	opt("usage", strings.Join(m.Usage, ", "))
 	opt("about", m.Description)
-	if m.RotateEvery > 0 {
+	if m.RotateEvery > 0 && m.Status != store.StatusRetired {
 		due := sc.RotationDue()
 		r := fmt.Sprintf("every %s · due %s", m.RotateEvery, fmtTime(due))
 		if !due.After(d.c.Now()) {
