@@ -44,6 +44,9 @@ alone, every field: {"path","version","fields":{"name":"value",...}}.` + exitSta
 		Args: exactArgs(1, "one PATH[#FIELD]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
+			if cmd.Flags().Changed("version") && opts.Version == 0 {
+				return usageErrorf("--version must be a positive number (versions start at 1; leave it out for the current one)")
+			}
 			return runGet(cmd.Context(), opts)
 		},
 	}
