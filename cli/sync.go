@@ -64,10 +64,10 @@ Piped, each plan line is action, path and detail, tab-separated.
 
 JSON (--json): with --dry-run the plan, {"remote","addr","mount","prefix",
 "created","items":[{"path","remote_path","action","reason",...}],"noop",
-"failures":[{"path","op","error"}],"skipped"}; otherwise {"plan","summary"}
-where summary is {"remote","pushed","pulled","deleted","adopted","noop",
-"conflicts":[paths],"failures":[{"path","op","error"}],"stopped",
-"not_attempted"}.` + exitStatus(
+"failures":[{"path","op","error"}],"skipped":[{"path","op","error"}]};
+otherwise {"plan","summary"} where summary is {"remote","pushed","pulled",
+"deleted","adopted","noop","conflicts":[paths],"failures":[{"path","op",
+"error"}],"skipped":[...],"stopped","not_attempted"}.` + exitStatus(
 			"1    some paths failed (named in the summary)",
 			"2    bad flags, or NAME missing with several remotes",
 			"3    no such remote, or no remote at all",
@@ -304,6 +304,12 @@ func printSummary(f *Factory, s *wsync.Summary) error {
 	}
 	for _, e := range s.Failures {
 		fmt.Fprintf(w, "failed\t%s: %s: %v\n", e.Path, e.Op, e.Err)
+	}
+	// What the store cannot hold (a field name it does not allow, no
+	// fields): left on the server, said every time rather than dropped
+	// unseen.
+	for _, e := range s.Skipped {
+		fmt.Fprintf(w, "skipped\t%s: %s: %v\n", e.Path, e.Op, e.Err)
 	}
 	return nil
 }

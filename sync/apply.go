@@ -80,6 +80,9 @@ type Summary struct {
 func (s *Summary) String() string {
 	out := fmt.Sprintf("remote %s: %d pushed, %d pulled, %d deleted, %d conflicts, %d failures",
 		s.Remote, s.Pushed, s.Pulled, s.Deleted, len(s.Conflicts), len(s.Failures))
+	if len(s.Skipped) > 0 {
+		out += fmt.Sprintf(", %d skipped", len(s.Skipped))
+	}
 	if s.Stopped != "" {
 		out += fmt.Sprintf(" (stopped: %s; %d paths not attempted)", s.Stopped, s.NotAttempted)
 	}
