@@ -187,9 +187,20 @@ func applyKeys(m *store.Meta, p metaMap, keys []string) {
 				m.Kind = store.KindGeneric
 			}
 		case keyStatus:
-			m.Status = store.Status(v)
-			if m.Status == "" {
+			// A server retires a secret by deleting it, which a sync
+			// turns into a local retirement; a "retired" status key is
+			// not taken (nor one ward does not know): taken, it would
+			// retire the local copy, and the next sync would delete the
+			// server's (a metadata edit turned into a deletion).
+			switch st := store.Status(v); st {
+			case "":
 				m.Status = store.StatusActive
+			case store.StatusActive, store.StatusPending, store.StatusCompromised:
+				m.Status = st
+			default:
+				if m.Status == "" || m.Status == store.StatusRetired {
+					m.Status = store.StatusActive
+				}
 			}
 		case keyOwner:
 			m.Owner = v
