@@ -300,7 +300,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 		return r, nil
 	}
 	if lastErr == nil {
-		return nil, c.remoteErr(op, path, last, fmt.Errorf("server error after %d attempts", c.opts.Attempts))
+		return nil, c.remoteErr(op, path, last, fmt.Errorf("%w: server error after %d attempts", ErrBadResponse, c.opts.Attempts))
 	}
 	err := c.remoteErr(op, path, nil, lastErr)
 	c.mu.Lock()
@@ -403,8 +403,13 @@ func (c *Client) lookupSelf(ctx context.Context) (*tokenInfo, error) {
 		return nil, errLookupDenied
 	case r.status == 403 || r.status == 401:
 		return nil, &LoginError{Remote: c.Remote.Name, Reason: "the server refused the token (expired, revoked or unknown)"}
+	case r.status == 503:
+		// Sealed, or standing by: the server is there but not serving.
+		return nil, c.remoteErr("look up token", "auth/token/lookup-self", r, fmt.Errorf("%w: the server is not serving (sealed?)", ErrUnreachable))
 	case r.status != 200:
-		return nil, c.remoteErr("look up token", "auth/token/lookup-self", r, nil)
+		// No Vault API here (a 404 from another web server), or a
+		// server that misbehaves.
+		return nil, c.remoteErr("look up token", "auth/token/lookup-self", r, fmt.Errorf("%w: not the Vault API answering as it should", ErrBadResponse))
 	}
 	var ti tokenInfo
 	if err := r.decode(c, "look up token", "auth/token/lookup-self", &ti); err != nil {
