@@ -279,6 +279,10 @@ func (c *Client) send(ctx context.Context, op, method, path string, query url.Va
 			return nil, c.remoteErr(op, path, nil, re)
 		case err != nil:
 			lastErr, last = fmt.Errorf("%w: %v", ErrUnreachable, err), nil
+			if errors.Is(err, context.DeadlineExceeded) {
+				// The attempt's own timeout (ctx is still live).
+				lastErr = fmt.Errorf("%w: no answer within %s (tried %d times)", ErrUnreachable, c.opts.Timeout, attempt+1)
+			}
 			if isRefused(err) {
 				// Nothing listens: retrying at once will not help, but
 				// the server may be restarting, so still back off.
