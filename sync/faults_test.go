@@ -476,3 +476,17 @@ func TestServerMessage(t *testing.T) {
 		t.Fatalf("%q, want %q", got, want)
 	}
 }
+
+func TestShownPathEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"team/app":         "team/app",
+		"team/a b":         "team/a b",
+		"team/\x1b[2Jx":    `"team/\x1b[2Jx"`,
+		"team/\xffx":       `"team/\xffx"`,
+		"team/d\u202eevil": `"team/d\u202eevil"`,
+	} {
+		if got := shownPath(in); got != want {
+			t.Errorf("shownPath(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

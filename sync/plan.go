@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	stdsync "sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
@@ -270,7 +273,7 @@ func (p *planner) walk(ctx context.Context, root string, keys chan<- []string) e
 					if name := strings.TrimSuffix(k, "/"); name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
 						// A segment the URL would resolve away: listing it
 						// could walk in circles.
-						p.record(nil, &PathError{Path: joinPath(folder, k), Op: "plan", Err: fmt.Errorf("%w: path segment %q", ErrUnrepresentable, name)}, true)
+						p.record(nil, &PathError{Path: shownPath(joinPath(folder, k)), Op: "plan", Err: fmt.Errorf("%w: path segment %q", ErrUnrepresentable, name)}, true)
 						continue
 					}
 					if sub, ok := strings.CutSuffix(k, "/"); ok {
@@ -319,7 +322,7 @@ func (p *planner) visit(ctx context.Context, rkeys []string) error {
 			if err == nil {
 				err = errors.New("not a clean path")
 			}
-			p.record(nil, &PathError{Path: rkey, Op: "plan", Err: fmt.Errorf("%w: %v", ErrUnrepresentable, err)}, true)
+			p.record(nil, &PathError{Path: shownPath(rkey), Op: "plan", Err: fmt.Errorf("%w: %v", ErrUnrepresentable, err)}, true)
 			continue
 		}
 		locals, remote = append(locals, local), append(remote, rkey)
@@ -453,4 +456,15 @@ func (p *planner) record(it *Item, perr *PathError, skipped bool) {
 	if p.o.Progress != nil {
 		p.o.Progress(ev)
 	}
+}
+
+// shownPath is a server key as it may be printed: quoted, with escapes,
+// when it holds anything a terminal would act on or is not UTF-8 (a
+// server is not bound by ward's path rules, and plan and sync print the
+// keys they skip).
+func shownPath(k string) string {
+	if !utf8.ValidString(k) || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) || store.IsBidiControl(r) }) >= 0 {
+		return strconv.Quote(k)
+	}
+	return k
 }
