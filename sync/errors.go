@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opsward/ward/store"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors callers branch on with errors.Is.
@@ -110,9 +114,20 @@ func serverMessage(errs []string) string {
 	}
 	msg := strings.Join(strings.Fields(strings.Join(parts, "; ")), " ")
 	if len(msg) > 200 {
-		msg = msg[:200] + "…"
+		msg = strings.ToValidUTF8(msg[:200], "") + "…"
 	}
-	return msg
+	return printable(msg)
+}
+
+// printable escapes what a terminal would act on in text a server sent
+// (its error messages end up in ward's own): control and bidi characters
+// become \xNN or \uNNNN, bytes that are not UTF-8 \xNN.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || store.IsBidiControl(r) }) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // cutMultiErrHead strips "N error(s) occurred:" (no regexp: the sync

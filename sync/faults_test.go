@@ -490,3 +490,13 @@ func TestShownPathEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestServerMessageEscaped(t *testing.T) {
+	got := serverMessage([]string{"bad \x1b]0;owned\a thing", "d\u202eevil"})
+	if strings.ContainsAny(got, "\x1b\a\u202e") || !strings.Contains(got, `\x1b]0;owned\a thing`) {
+		t.Fatalf("serverMessage = %q", got)
+	}
+	if got := serverMessage([]string{"permission denied"}); got != "permission denied" {
+		t.Fatalf("plain message changed: %q", got)
+	}
+}
