@@ -88,10 +88,16 @@ type Secret struct {
 	Rotated time.Time `json:"rotated,omitzero"`
 }
 
-// IsBidiControl reports the invisible characters that reorder the text
-// around them (U+202E RIGHT-TO-LEFT OVERRIDE makes "evil" show as "live"):
-// shown raw, they make one text look like another.
-func IsBidiControl(r rune) bool {
+// IsTerminalControl reports what a terminal acts on rather than shows:
+// control characters (ESC starts the sequences that retitle a window or
+// write the clipboard) and the invisible bidi characters that reorder the
+// text around them (U+202E RIGHT-TO-LEFT OVERRIDE makes "evil" show as
+// "live"). Text from elsewhere is shown with these escaped.
+func IsTerminalControl(r rune) bool {
+	return unicode.IsControl(r) || isBidiControl(r)
+}
+
+func isBidiControl(r rune) bool {
 	return r == 0x061C || r == 0x200E || r == 0x200F || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
 
@@ -107,7 +113,7 @@ func (m *Meta) checkText(path string) error {
 			return fmt.Errorf("secret %s: its %s is not UTF-8 text: %w", path, what, ErrBadText)
 		}
 		for _, r := range s {
-			if unicode.IsControl(r) || IsBidiControl(r) {
+			if IsTerminalControl(r) {
 				return fmt.Errorf("secret %s: its %s holds a control character (U+%04X): %w", path, what, r, ErrBadText)
 			}
 		}

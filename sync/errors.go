@@ -7,7 +7,6 @@ import (
 	"github.com/opsward/ward/store"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -123,7 +122,7 @@ func serverMessage(errs []string) string {
 // (its error messages end up in ward's own): control and bidi characters
 // become \xNN or \uNNNN, bytes that are not UTF-8 \xNN.
 func printable(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || store.IsBidiControl(r) }) < 0 {
+	if utf8.ValidString(s) && strings.IndexFunc(s, store.IsTerminalControl) < 0 {
 		return s
 	}
 	q := strconv.Quote(s)

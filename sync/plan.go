@@ -463,7 +463,7 @@ func (p *planner) record(it *Item, perr *PathError, skipped bool) {
 // server is not bound by ward's path rules, and plan and sync print the
 // keys they skip).
 func shownPath(k string) string {
-	if !utf8.ValidString(k) || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) || store.IsBidiControl(r) }) >= 0 {
+	if !utf8.ValidString(k) || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		return strconv.Quote(k)
 	}
 	return k

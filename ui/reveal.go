@@ -47,4 +47,4 @@ func revealLines(v string) []string {
 
 // shownEscaped: control characters, and the bidi ones that reorder what is
 // around them on the screen.
-func shownEscaped(r rune) bool { return unicode.IsControl(r) || store.IsBidiControl(r) }
+func shownEscaped(r rune) bool { return store.IsTerminalControl(r) }
