@@ -369,18 +369,30 @@ func (s *Store) lastFrame(f *os.File) (tailFrame, bool, error) {
 // disagrees with m is checked against the mark as it is now, once: a
 // write may have folded the tail since the caller read it.
 func (s *Store) appendTail(ctx context.Context, m *tailMark, entries ...Entry) (int64, error) {
-	size, err := s.appendTailOnce(ctx, m, entries)
-	if errors.Is(err, errOtherBase) {
-		var now tailMark
-		if now, err = s.markNow(ctx); err != nil {
+	for {
+		size, err := s.appendTailOnce(ctx, m, entries)
+		if !errors.Is(err, errOtherBase) {
+			return size, err
+		}
+		if m, err = s.markMoved(ctx, *m); err != nil {
 			return 0, err
 		}
-		size, err = s.appendTailOnce(ctx, &now, entries)
 	}
-	if errors.Is(err, errOtherBase) {
-		return 0, s.tailReplaced()
+}
+
+// markMoved is the mark as it is now, when it differs from m: a write
+// folded the tail since m was read (a sync's workers write while others
+// read, so it can happen several times over). When the mark has not moved,
+// the file that disagrees with it was replaced.
+func (s *Store) markMoved(ctx context.Context, m tailMark) (*tailMark, error) {
+	now, err := s.markNow(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return size, err
+	if bytes.Equal(now.Base, m.Base) && now.Folded == m.Folded && bytes.Equal(now.Next, m.Next) {
+		return nil, s.tailReplaced()
+	}
+	return &now, nil
 }
 
 // encodeTailEntry is encodeEntry, or the JSON form for a store still in
@@ -805,13 +817,14 @@ func (s *Store) pendingInFile(m tailMark) ([]tailFrame, error) {
 // listing and verifying.
 func (s *Store) tailEntries(ctx context.Context, m tailMark, head uint64, fn func(Entry) error) error {
 	todo, err := s.pendingInFile(m)
-	var ae *AuditError
-	if errors.As(err, &ae) && ae.Lost {
+	for ae := (*AuditError)(nil); errors.As(err, &ae) && ae.Lost; {
 		// A write may have folded the tail and started it afresh since
-		// the caller read the mark: read it again, once.
-		if m, err = s.markNow(ctx); err != nil {
+		// the caller read the mark: read it again, while it moves.
+		now, merr := s.markMoved(ctx, m)
+		if merr != nil {
 			return err
 		}
+		m = *now
 		todo, err = s.pendingInFile(m)
 	}
 	if err != nil {
