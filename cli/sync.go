@@ -60,7 +60,8 @@ A one-line progress counter is drawn on stderr when stderr is a terminal.
 Values never appear in the output: paths, actions, versions and metadata
 keys only. The sync and every write are in the audit log.
 
-Piped, each plan line is action, path and detail, tab-separated.
+Each plan line is action, path and detail, tab-separated when piped; the
+summary's conflict, failed and skipped lines are tab-separated too.
 
 JSON (--json): with --dry-run the plan, {"remote","addr","mount","prefix",
 "created","items":[{"path","remote_path","action","reason",...}],"noop",
@@ -303,13 +304,13 @@ func printSummary(f *Factory, s *wsync.Summary) error {
 		fmt.Fprintf(w, "conflict\t%s\n", p)
 	}
 	for _, e := range s.Failures {
-		fmt.Fprintf(w, "failed\t%s: %s: %v\n", e.Path, e.Op, e.Err)
+		fmt.Fprintf(w, "failed\t%s\t%s: %v\n", e.Path, e.Op, e.Err)
 	}
 	// What the store cannot hold (a field name it does not allow, no
 	// fields): left on the server, said every time rather than dropped
 	// unseen.
 	for _, e := range s.Skipped {
-		fmt.Fprintf(w, "skipped\t%s: %s: %v\n", e.Path, e.Op, e.Err)
+		fmt.Fprintf(w, "skipped\t%s\t%s: %v\n", e.Path, e.Op, e.Err)
 	}
 	return nil
 }
