@@ -336,6 +336,13 @@ func TestHistoryRollback(t *testing.T) {
 	if strings.Contains(d.view(), "R roll back") {
 		t.Error("rollback offered for the current version")
 	}
+	// G selects the oldest version, g the newest again.
+	d.keys("G")
+	d.must("R roll back")
+	d.keys("g")
+	if strings.Contains(d.view(), "R roll back") {
+		t.Error("g did not select the newest version again")
+	}
 	d.keys("down", "R")
 	d.must("Roll prod/payments/db back to version 1?")
 	d.keys("y")
@@ -361,6 +368,12 @@ func TestChangeErrorsStayOnTheForm(t *testing.T) {
 	d.keys("ctrl+s")
 	d.must("Add a secret", "add x/y:", "no such store")
 	d.mustNot(canary)
+	// Discarding the form leaves its error behind: the list below did
+	// not fail.
+	d.keys("esc")
+	d.must("Discard this form?")
+	d.keys("y")
+	d.mustNot("Add a secret", "add x/y:")
 }
 
 func TestQuitKeys(t *testing.T) {

@@ -89,6 +89,30 @@ func TestDetailMultilineReveal(t *testing.T) {
 	d.must("(revealed, 2 lines)", canary+"cert", "line2")
 }
 
+func TestDetailLongRevealWrapsWhole(t *testing.T) {
+	s := newTestStore(t)
+	long := canary + strings.Repeat("0123456789abcdefghij", 12)
+	if _, err := s.Set(context.Background(), "dev/long/token", store.Fields{"value": wcrypto.NewSecret(long)}, store.SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	openDetail(t, d, "longtoken")
+	d.keys("r")
+	d.must("(revealed, 1 line, wrapped to fit)")
+	// The wrapped lines put back together are the whole value.
+	var got strings.Builder
+	for _, l := range strings.Split(d.view(), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, canary) || (got.Len() > 0 && strings.Trim(l, "0123456789abcdefghij") == "" && l != "") {
+			got.WriteString(l)
+		}
+	}
+	if got.String() != long {
+		t.Errorf("wrapped value put back together is %d bytes, want the %d of the value", got.Len(), len(long))
+	}
+}
+
 func TestDetailCopyCountsDown(t *testing.T) {
 	s := newTestStore(t)
 	c, rec := newTestCommon(t, s)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsward/ward/store"
 )
@@ -118,12 +119,23 @@ func (d *detail) fieldLines(w int) (out []string, sel int) {
 			continue
 		}
 		val := revealLines(v.Reveal())
-		if len(val) == 1 {
+		if len(val) == 1 && lipgloss.Width(label)+lipgloss.Width(val[0]) <= w {
 			out = append(out, fit(label+st.Detail.Revealed.Render(val[0]), w))
 			continue
 		}
-		out = append(out, fit(label+st.App.Muted.Render("(revealed, "+plural(len(val), "line")+")"), w))
+		// A value is never cut: one read off a cut line and typed
+		// elsewhere would be wrong without a sign. Long lines wrap
+		// below the name, and the note says so.
+		note := plural(len(val), "line")
+		var wrapped []string
 		for _, l := range val {
+			wrapped = append(wrapped, strings.Split(ansi.Hardwrap(l, max(1, w-4), true), "\n")...)
+		}
+		if len(wrapped) > len(val) {
+			note += ", wrapped to fit"
+		}
+		out = append(out, fit(label+st.App.Muted.Render("(revealed, "+note+")"), w))
+		for _, l := range wrapped {
 			out = append(out, fit("    "+st.Detail.Revealed.Render(l), w))
 		}
 	}

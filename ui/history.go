@@ -11,14 +11,14 @@ import (
 )
 
 type historyKeys struct {
-	Up, Down, Rollback, Back key.Binding
+	Up, Down, PgUp, PgDown, Home, End, Rollback, Back key.Binding
 }
 
 func (k historyKeys) ShortHelp() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Rollback, k.Back}
 }
 func (k historyKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Rollback, k.Back}}
+	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End}, {k.Rollback, k.Back}}
 }
 
 // history lists a secret's versions, newest first; R rolls back to the
@@ -29,12 +29,17 @@ type history struct {
 	sec  *store.Secret
 	sel  int // index into sec.Versions, newest first
 	off  int
+	page int // lines of versions the last View showed
 }
 
 func newHistory(c *Common, sec *store.Secret) *history {
 	return &history{c: c, sec: sec, keys: historyKeys{
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "newer")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "older")),
+		PgUp:     key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PgDown:   key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "newest")),
+		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "oldest")),
 		Rollback: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "roll back to this")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}}
@@ -101,6 +106,14 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			h.sel = max(0, h.sel-1)
 		case key.Matches(msg, k.Down):
 			h.sel = min(len(h.sec.Versions)-1, h.sel+1)
+		case key.Matches(msg, k.PgUp):
+			h.sel = max(0, h.sel-max(1, h.page))
+		case key.Matches(msg, k.PgDown):
+			h.sel = min(len(h.sec.Versions)-1, h.sel+max(1, h.page))
+		case key.Matches(msg, k.Home):
+			h.sel = 0
+		case key.Matches(msg, k.End):
+			h.sel = len(h.sec.Versions) - 1
 		case key.Matches(msg, k.Rollback):
 			v, _ := h.version()
 			return h.c.openDialog(newConfirm(h.c,
@@ -120,6 +133,7 @@ func (h *history) View(w, ht int) string {
 		"",
 	}
 	n := max(1, ht-len(lines))
+	h.page = n
 	h.off = min(max(h.off, h.sel-n+1), h.sel)
 	for i := h.off; i < len(h.sec.Versions) && i < h.off+n; i++ {
 		v := h.sec.Versions[len(h.sec.Versions)-1-i]

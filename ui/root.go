@@ -155,6 +155,11 @@ func (r *Root) popScreen(s screen) {
 		l.leave()
 	}
 	r.screens = r.screens[:len(r.screens)-1]
+	// Likewise an error shown while s was on top (a failed save the
+	// form was then cancelled after) is not about the screen below.
+	if r.status.err != nil {
+		r.status.set("", nil)
+	}
 }
 
 func (r *Root) pushDialog(d dialog) tea.Cmd {
