@@ -138,7 +138,7 @@ func (cs *conflictScreen) revealLines(w int) []string {
 			out = append(out, fit(label+st.App.Muted.Render("(absent)"), w))
 			return
 		}
-		vl := revealLines(v.Reveal())
+		vl, _ := wrapReveal(revealLines(v.Reveal()), w-8)
 		out = append(out, fit(label+st.Detail.Revealed.Render(vl[0]), w))
 		for _, l := range vl[1:] {
 			out = append(out, fit(strings.Repeat(" ", 8)+st.Detail.Revealed.Render(l), w))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsward/ward/store"
 )
@@ -123,19 +122,14 @@ func (d *detail) fieldLines(w int) (out []string, sel int) {
 			out = append(out, fit(label+st.Detail.Revealed.Render(val[0]), w))
 			continue
 		}
-		// A value is never cut: one read off a cut line and typed
-		// elsewhere would be wrong without a sign. Long lines wrap
-		// below the name, and the note says so.
+		// Long lines wrap below the name, and the note says so.
 		note := plural(len(val), "line")
-		var wrapped []string
-		for _, l := range val {
-			wrapped = append(wrapped, strings.Split(ansi.Hardwrap(l, max(1, w-4), true), "\n")...)
-		}
-		if len(wrapped) > len(val) {
+		lines, wrapped := wrapReveal(val, w-4)
+		if wrapped {
 			note += ", wrapped to fit"
 		}
 		out = append(out, fit(label+st.App.Muted.Render("(revealed, "+note+")"), w))
-		for _, l := range wrapped {
+		for _, l := range lines {
 			out = append(out, fit("    "+st.Detail.Revealed.Render(l), w))
 		}
 	}

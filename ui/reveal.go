@@ -6,6 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/opsward/ward/store"
 )
 
@@ -43,6 +45,16 @@ func revealLines(v string) []string {
 		lines[i] = b.String()
 	}
 	return lines
+}
+
+// wrapReveal hard-wraps revealed lines to width: a value is never cut,
+// since one read off a cut line and typed elsewhere would be wrong without
+// a sign. wrapped says whether any line was longer than width.
+func wrapReveal(lines []string, width int) (out []string, wrapped bool) {
+	for _, l := range lines {
+		out = append(out, strings.Split(ansi.Hardwrap(l, max(1, width), true), "\n")...)
+	}
+	return out, len(out) > len(lines)
 }
 
 // shownEscaped: control characters, and the bidi ones that reorder what is
