@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Sentinel errors callers branch on with errors.Is.
@@ -44,3 +45,14 @@ func (e *CorruptError) Error() string {
 }
 
 func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// fileErr drops the *fs.PathError around a file operation's error where
+// the message already names the file: "open audit log F: is a directory",
+// not "open audit log F: open F: is a directory". errors.Is still finds the
+// errno (fs.ErrNotExist and the like) through it.
+func fileErr(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

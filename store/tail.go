@@ -248,14 +248,14 @@ func (s *Store) openTail(create bool) (*os.File, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open audit log %s: %w", name, err)
+		return nil, fmt.Errorf("open audit log %s: %w", name, fileErr(err))
 	}
 	if err := lockFile(f, s.LockTimeout); err != nil {
 		f.Close()
 		if errors.Is(err, errLockTimeout) {
 			return nil, fmt.Errorf("audit log %s: %w (waited %s)", name, ErrLocked, s.LockTimeout)
 		}
-		return nil, fmt.Errorf("lock audit log %s: %w", name, err)
+		return nil, fmt.Errorf("lock audit log %s: %w", name, fileErr(err))
 	}
 	return f, nil
 }
@@ -269,15 +269,15 @@ func (s *Store) readTailFile() ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open audit log %s: %w", name, err)
+		return nil, fmt.Errorf("open audit log %s: %w", name, fileErr(err))
 	}
 	defer f.Close()
 	if err := rlockFile(f, s.LockTimeout); err != nil {
-		return nil, fmt.Errorf("lock audit log %s: %w", name, err)
+		return nil, fmt.Errorf("lock audit log %s: %w", name, fileErr(err))
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("read audit log %s: %w", name, err)
+		return nil, fmt.Errorf("read audit log %s: %w", name, fileErr(err))
 	}
 	return b, nil
 }
@@ -291,7 +291,7 @@ func (s *Store) openTailEnd(create bool) (f *os.File, last tailFrame, ok bool, e
 	}
 	if last, ok, err = s.lastFrame(f); err != nil {
 		f.Close()
-		return nil, tailFrame{}, false, fmt.Errorf("read audit log %s: %w", TailFile(s.File), err)
+		return nil, tailFrame{}, false, fmt.Errorf("read audit log %s: %w", TailFile(s.File), fileErr(err))
 	}
 	return f, last, ok, nil
 }
@@ -449,7 +449,7 @@ func (s *Store) appendTailOnce(ctx context.Context, m *tailMark, entries []Entry
 				// Folded by a write that ended before its fresh
 				// start: every entry is in the store; start it now.
 				if err := f.Truncate(0); err != nil {
-					return 0, fmt.Errorf("write audit log %s: %w", name, err)
+					return 0, fmt.Errorf("write audit log %s: %w", name, fileErr(err))
 				}
 				ok, next = false, m.Next
 			case bytes.Equal(b.mac, m.Base):
@@ -480,11 +480,11 @@ func (s *Store) appendTailOnce(ctx context.Context, m *tailMark, entries []Entry
 		end = 0
 	}
 	if _, err := f.WriteAt(buf, end); err != nil {
-		return 0, fmt.Errorf("write audit log %s: %w", name, err)
+		return 0, fmt.Errorf("write audit log %s: %w", name, fileErr(err))
 	}
 	if syncRetrievals() {
 		if err := syncTail(f); err != nil {
-			return 0, fmt.Errorf("write audit log %s: %w", name, err)
+			return 0, fmt.Errorf("write audit log %s: %w", name, fileErr(err))
 		}
 		if !ok {
 			// A new file: its directory entry must be durable too.
@@ -651,7 +651,7 @@ func (s *Store) foldTail(tx *bolt.Tx, lost bool) (*tailFold, error) {
 	}
 	raw, err := io.ReadAll(f)
 	if err != nil {
-		return fail(fmt.Errorf("read audit log %s: %w", TailFile(s.File), err))
+		return fail(fmt.Errorf("read audit log %s: %w", TailFile(s.File), fileErr(err)))
 	}
 	frames, _, err := s.parseWholeTail(raw)
 	if err != nil {
@@ -721,10 +721,10 @@ func (s *Store) startTail(nonce []byte) error {
 	}
 	defer f.Close()
 	if err := f.Truncate(0); err != nil {
-		return fmt.Errorf("write audit log %s: %w", f.Name(), err)
+		return fmt.Errorf("write audit log %s: %w", f.Name(), fileErr(err))
 	}
 	if _, err := f.WriteAt(s.baseFrame(nonce).encode(), 0); err != nil {
-		return fmt.Errorf("write audit log %s: %w", f.Name(), err)
+		return fmt.Errorf("write audit log %s: %w", f.Name(), fileErr(err))
 	}
 	return f.Sync()
 }
