@@ -178,15 +178,46 @@ func (s *Store) parseWholeTail(raw []byte) ([]tailFrame, int64, error) {
 // tornEnd reports whether rest, the bytes after the last frame that
 // parses, is what an append cut short can leave: nothing, zeros (blocks a
 // power loss left unwritten), or the start of one frame (a plausible length
-// and fewer bytes than it announces). A complete frame that does not parse
-// is damage. (Cutting the file at a frame's edge looks like a crash and
-// cannot be told from one: see the top of this file.)
+// and fewer bytes than it announces, and no whole frame within them). A
+// complete frame that does not parse is damage, and so is a length changed
+// to a plausible larger one: the frame's own end, or the frames after it,
+// are still there, whole, where one torn write leaves only a part of one
+// frame. (Cutting the file
+// at a frame's edge looks like a crash and cannot be told from one: see the
+// top of this file.)
 func tornEnd(rest []byte) bool {
 	if len(rest) < 4 || !slices.ContainsFunc(rest, func(b byte) bool { return b != 0 }) {
 		return true
 	}
 	n := int(binary.BigEndian.Uint32(rest))
-	return n >= tailFixed && n <= tailMaxFrame && len(rest) < 8+n
+	if n < tailFixed || n > tailMaxFrame || len(rest) >= 8+n {
+		return false
+	}
+	for i := 1; i+8+tailFixed <= len(rest); i++ {
+		if wholeFrameAt(rest, i) {
+			return false
+		}
+	}
+	// The whole of one frame with only its leading length changed: its
+	// copy at the end still matches.
+	if m := int(binary.BigEndian.Uint32(rest[len(rest)-4:])); m == len(rest)-8 && m >= tailFixed {
+		if _, ok := decodeTailPayload(rest[4 : 4+m]); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// wholeFrameAt reports whether a complete frame that parses starts at
+// raw[off:].
+func wholeFrameAt(raw []byte, off int) bool {
+	n := int(binary.BigEndian.Uint32(raw[off:]))
+	if n < tailFixed || n > tailMaxFrame || len(raw)-off < 8+n ||
+		binary.BigEndian.Uint32(raw[off+4+n:]) != uint32(n) {
+		return false
+	}
+	_, ok := decodeTailPayload(raw[off+4 : off+4+n])
+	return ok
 }
 
 func (s *Store) tailErr(seq uint64, reason string) error {

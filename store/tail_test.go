@@ -228,6 +228,21 @@ func TestTailDamage(t *testing.T) {
 		{"base removed", func(raw []byte, fs []tailFrame) []byte {
 			return raw[fs[0].end:]
 		}},
+		// A length made larger but still plausible used to pass for a
+		// write torn by a crash: every frame after it went unseen, and
+		// the next fold dropped them.
+		{"entry's length changed", func(raw []byte, fs []tailFrame) []byte {
+			raw[start(fs, 1)+2] ^= 0xa5
+			return raw
+		}},
+		{"base's length changed", func(raw []byte, fs []tailFrame) []byte {
+			raw[2] ^= 0xa5
+			return raw
+		}},
+		{"last entry's length changed", func(raw []byte, fs []tailFrame) []byte {
+			raw[start(fs, 3)+2] ^= 0xa5
+			return raw
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
