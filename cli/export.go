@@ -119,6 +119,9 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		return usageErrorf("--json describes the export on stdout: give the file with --out FILE")
 	}
 	if opts.Out != "" {
+		if err := checkExportOut(f, opts.Out); err != nil {
+			return err
+		}
 		// An export is often the backup: never write over one unasked.
 		if _, err := os.Stat(opts.Out); err == nil {
 			if err := f.confirm(fmt.Sprintf("%s exists: write the export over it", opts.Out)); err != nil {
@@ -190,6 +193,41 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		return f.printJSON(map[string]any{"file": opts.Out, "secrets": len(doc.Secrets), "recipients": len(rs)})
 	}
 	f.status("Exported %d secrets to %s, encrypted to %d recipient(s)", len(doc.Secrets), opts.Out, len(rs))
+	if len(opts.Recipients) == 0 && len(rs) == 1 && s.Mode() == store.IdentityKeyring {
+		f.status("It opens only with this store's identity, which lives in this machine's OS keyring: for a backup that opens elsewhere, export with --recipient KEY (a key you keep apart)")
+	}
+	return nil
+}
+
+// checkExportOut refuses an --out that is a directory, or a file ward
+// itself depends on: the store, its audit tail, its identity file, or an
+// --identity file. --yes confirms writing over an old export, never over
+// those (a script passing --yes would destroy the store or its key).
+func checkExportOut(f *Factory, out string) error {
+	st, err := os.Stat(out)
+	if err != nil {
+		return nil // nothing there yet; the write will say what is wrong
+	}
+	if st.IsDir() {
+		return usageErrorf("--out %s is a directory: name a file", out)
+	}
+	file, err := f.StoreFile()
+	if err != nil {
+		return err
+	}
+	own := []struct{ path, what string }{
+		{file, "the store itself"},
+		{store.TailFile(file), "the store's audit log"},
+		{store.IdentityFileFor(file), "the store's identity file"},
+	}
+	for _, id := range f.Identities {
+		own = append(own, struct{ path, what string }{id, "an --identity file"})
+	}
+	for _, o := range own {
+		if ost, err := os.Stat(o.path); err == nil && os.SameFile(st, ost) {
+			return usageErrorf("refusing to write the export over %s: it is %s", out, o.what)
+		}
+	}
 	return nil
 }
 

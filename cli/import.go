@@ -41,7 +41,9 @@ Formats (guessed from the content unless --format says):
 
   ward   an age file from ward export. It is decrypted with the --identity
          files given (also tried, with the store's own identity, to unlock
-         the store). Metadata and times come along.
+         the store), or without them with the store's own identity (OS
+         keyring or passphrase file), which opens an export made from this
+         store to its recipients. Metadata and times come along.
   json   an object of path -> object of field -> value:
          {"prod/db":{"username":"app","password":"..."}}
   env    KEY=VALUE lines (# comments, "export ", quotes allowed). With
@@ -103,7 +105,7 @@ func runImport(ctx context.Context, opts *importOptions) error {
 	var items []store.Item
 	switch format {
 	case formatWard:
-		items, err = importWard(f, b, name)
+		items, err = importWard(ctx, f, b, name)
 	case formatJSON:
 		items, err = importJSON(b)
 	case formatEnv:
@@ -179,6 +181,23 @@ func openStoreForImport(ctx context.Context, f *Factory) (*store.Store, error) {
 	return s, s.UnlockWith(ctx, store.Credentials{Prompter: f.Prompter()})
 }
 
+// ownIdentities reads the identity of the store named by --store.
+func ownIdentities(ctx context.Context, f *Factory) ([]age.Identity, error) {
+	file, err := f.StoreFile()
+	if err != nil {
+		return nil, err
+	}
+	s, err := store.Open(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.OwnIdentities(f.Prompter())
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", s.Name, err)
+	}
+	return ids, nil
+}
+
 func guessImportFormat(b []byte) string {
 	switch t := bytes.TrimSpace(b); {
 	case bytes.HasPrefix(b, []byte("age-encryption.org/")), bytes.HasPrefix(t, []byte(armor.Header)):
@@ -189,12 +208,22 @@ func guessImportFormat(b []byte) string {
 	return formatEnv
 }
 
-func importWard(f *Factory, b []byte, name string) ([]store.Item, error) {
-	if len(f.Identities) == 0 {
-		return nil, withHint(usageErrorf("import %s: a ward export needs the identity to decrypt it", name), "name it with --identity FILE")
-	}
+func importWard(ctx context.Context, f *Factory, b []byte, name string) ([]store.Item, error) {
 	var ids []age.Identity
 	p := f.Prompter()
+	if len(f.Identities) == 0 {
+		// Without --identity, the store's own identity: an export made to
+		// the store's recipients, the default, opens where it was made
+		// even when that identity lives only in the OS keyring.
+		own, err := ownIdentities(ctx, f)
+		if errors.Is(err, store.ErrNeedIdentity) {
+			return nil, withHint(usageErrorf("import %s: a ward export needs the identity to decrypt it", name), "name it with --identity FILE")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("import %s: %w", name, err)
+		}
+		ids = own
+	}
 	for _, file := range f.Identities {
 		got, err := wcrypto.ReadIdentityFile(file, func() (string, error) {
 			if p == nil {
@@ -214,6 +243,9 @@ func importWard(f *Factory, b []byte, name string) ([]store.Item, error) {
 	dr, err := age.Decrypt(r, ids...)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) && len(f.Identities) == 0 {
+			return nil, withHint(fmt.Errorf("import %s: this store's identity cannot decrypt it: %w", name, store.ErrWrongKey), "an export made to a store's recipients opens with that store's identity: import it with --store THAT, or name an identity it was made for with --identity FILE")
+		}
 		if errors.As(err, &nm) {
 			return nil, fmt.Errorf("import %s: no given identity can decrypt it: %w", name, store.ErrWrongKey)
 		}

@@ -183,6 +183,15 @@ func LockSession(ctx context.Context) (agentHeld, cacheDropped int, err error) {
 	return st.Stores, cacheDropped, c.Lock(ctx)
 }
 
+// OwnIdentities reads the store's own identity where its header says it
+// lives: the OS keyring, or the passphrase-protected identity file (p asks
+// for the passphrase). It is what opens a ward export made to the store's
+// recipients. A store whose identity is kept outside ward has none to give
+// (ErrNeedIdentity).
+func (s *Store) OwnIdentities(p Prompter) ([]age.Identity, error) {
+	return s.identities(Credentials{Prompter: p})
+}
+
 func (s *Store) identities(c Credentials) ([]age.Identity, error) {
 	if len(c.IdentityFiles) > 0 {
 		var ids []age.Identity
