@@ -20,7 +20,10 @@ identity and data key to a per-user agent that keeps them in memory, so
 later commands and scripts find the store unlocked. The agent locks itself
 after 15 minutes without use (WARD_AGENT_IDLE); ward lock forgets at once.
 
-JSON (--json): {"store","action":"unlock"}` + exitStatus(
+Unlocking a store the agent already holds asks nothing and says so.
+
+JSON (--json): {"store","action":"unlock"}, with "already":true when the
+agent held it already.` + exitStatus(
 			"10   no such store",
 			"12   wrong passphrase",
 			"14   a passphrase is needed and there is no terminal",
@@ -35,6 +38,15 @@ JSON (--json): {"store","action":"unlock"}` + exitStatus(
 			s, err := store.Open(ctx, file)
 			if err != nil {
 				return err
+			}
+			// Already in the agent: nothing to ask (off a terminal, asking
+			// would fail with 14 though the store is unlocked).
+			if len(f.Identities) == 0 && s.UnlockFromAgent(ctx) {
+				if f.JSON {
+					return f.printJSON(map[string]any{"store": s.Name, "action": "unlock", "already": true})
+				}
+				f.status("Store %q is already unlocked for this session (ward lock forgets it)", s.Name)
+				return nil
 			}
 			// Unlock for real, not from the cache: the agent needs the identity.
 			if err := s.UnlockWith(ctx, store.Credentials{IdentityFiles: f.Identities, Prompter: f.Prompter(), NoCache: true}); err != nil {

@@ -107,6 +107,10 @@ func (s *Store) recache() {
 	}
 }
 
+// UnlockFromAgent unlocks s from a running agent (see `ward unlock`) and
+// reports whether it could; nothing else is tried.
+func (s *Store) UnlockFromAgent(ctx context.Context) bool { return s.unlockFromAgent(ctx) }
+
 // unlockFromAgent asks a running agent (see `ward unlock`) for the store's
 // data key or identity. Any trouble with the agent means falling back to
 // the other ways, silently: an agent is a convenience.
