@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"golang.org/x/crypto/ssh"
 
 	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
@@ -490,15 +492,21 @@ func TestFormGenerates(t *testing.T) {
 	d.must("‹ ssh-key ›")
 	d.keys("ctrl+g")
 	d.mustNot("BEGIN", "ssh-ed25519 AAAA")
-	d.must("private_key", "public_key")
+	d.must("private_key", "public_key", "(generated, 7 lines, kept whole")
 	d.keys("ctrl+s")
 	d.must("added prod/deploy-key")
 	_, f, err := s.Get(ctx, "prod/deploy-key", store.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(f["private_key"].Reveal(), "BEGIN OPENSSH PRIVATE KEY") || !strings.HasPrefix(f["public_key"].Reveal(), "ssh-ed25519 ") {
-		t.Errorf("fields %v do not hold a key pair", f.Names())
+	// The key's line breaks survive the form (a one-line input made them
+	// spaces, and the key unusable): it parses, and is the public key's.
+	signer, err := ssh.ParsePrivateKey([]byte(f["private_key"].Reveal()))
+	if err != nil {
+		t.Fatalf("the saved private key does not parse: %v", err)
+	}
+	if got := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey()))); !strings.HasPrefix(f["public_key"].Reveal(), got) {
+		t.Error("public_key is not the private key's")
 	}
 	if _, ok := f["value"]; ok {
 		t.Error("the empty value field was kept beside the key pair")
@@ -514,6 +522,30 @@ func TestFormGenerates(t *testing.T) {
 	}
 	if n := len(f["value"].Reveal()); n < 16 {
 		t.Errorf("generated password of %d characters", n)
+	}
+}
+
+// A name typed over the suggested one replaces it ("value" + "pin" was
+// "valuepin").
+func TestFormTypedNameReplacesSuggested(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a")
+	d.typeText("prod/pin")
+	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab") // the field's name
+	d.typeText("pin")
+	d.keys("tab")
+	d.typeText("fake-1234")
+	d.keys("ctrl+s")
+	d.must("added prod/pin")
+	_, f, err := s.Get(ctx, "prod/pin", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := f.Names(); !slices.Equal(names, []string{"pin"}) {
+		t.Errorf("fields %q, want [pin]", names)
 	}
 }
 

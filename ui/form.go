@@ -46,7 +46,17 @@ const (
 
 var metaLabels = [numMetaInputs]string{"path", "owner", "tags", "usage", "description", "rotate every"}
 
-type fieldInput struct{ name, value textinput.Model }
+type fieldInput struct {
+	name, value textinput.Model
+	// held is a generated value the one-line input cannot hold (an SSH
+	// private key's lines): saved as it is unless something is typed.
+	held wcrypto.Secret
+	// suggested: the name was put there by the form ("value", a kind's
+	// usual fields); the first character typed replaces it.
+	suggested bool
+}
+
+const valuePlaceholder = "(typed value is not shown)"
 
 // Focus targets: a meta input, the kind selector, a field's name or value,
 // or one of the two buttons.
@@ -122,8 +132,9 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 }
 
 func (f *secretForm) addField(name string) {
-	fi := fieldInput{name: newInput("e.g. password", 128), value: newSecretInput("(typed value is not shown)")}
+	fi := fieldInput{name: newInput("e.g. password", 128), value: newSecretInput(valuePlaceholder)}
 	fi.name.SetValue(name)
+	fi.suggested = f.edit == nil && name != ""
 	if f.edit != nil && name != "" {
 		fi.value.Placeholder = "unchanged"
 	}
@@ -281,12 +292,26 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		f.err = errors.New("pasted text with line breaks or tabs: this one-line field would change it. Set such a value from a file: ward set PATH#FIELD < FILE")
 		return nil
 	}
+	var fi *fieldInput
+	if (cur.kind == fFieldName || cur.kind == fFieldValue) && cur.i < len(f.fields) {
+		fi = &f.fields[cur.i]
+	}
 	if in := f.input(cur); in != nil {
+		if cur.kind == fFieldName && fi.suggested && msg.Type == tea.KeyRunes {
+			in.SetValue("") // typing a name replaces the suggested one
+		}
 		before := in.Value()
 		var cmd tea.Cmd
 		*in, cmd = in.Update(msg)
 		if in.Value() != before {
 			f.dirty = true
+			if cur.kind == fFieldName {
+				fi.suggested = false
+			}
+			if cur.kind == fFieldValue && fi.held.Len() > 0 {
+				fi.held = wcrypto.Secret{} // typed over the generated value
+				in.Placeholder = valuePlaceholder
+			}
 		}
 		return cmd
 	}
@@ -307,7 +332,7 @@ func (f *secretForm) suggestFields() {
 		return
 	}
 	for _, fi := range f.fields {
-		if fi.value.Value() != "" {
+		if fi.value.Value() != "" || !fi.held.IsZero() {
 			return
 		}
 	}
@@ -361,18 +386,18 @@ func (f *secretForm) generate(cur focusTarget) error {
 	set := func(name, v string) {
 		for i := range f.fields {
 			if strings.TrimSpace(f.fields[i].name.Value()) == name {
-				f.fields[i].value.SetValue(v)
+				f.setValue(i, v)
 				return
 			}
 		}
 		// An untouched first field ("value", nothing typed) gives way.
-		if len(f.fields) == 1 && f.fields[0].value.Value() == "" && f.fields[0].name.Value() == gen.FieldValue {
+		if len(f.fields) == 1 && f.fields[0].value.Value() == "" && f.fields[0].held.IsZero() && f.fields[0].name.Value() == gen.FieldValue {
 			f.fields[0].name.SetValue(name)
-			f.fields[0].value.SetValue(v)
+			f.setValue(0, v)
 			return
 		}
 		f.addField(name)
-		f.fields[len(f.fields)-1].value.SetValue(v)
+		f.setValue(len(f.fields)-1, v)
 	}
 	if len(vals) > 1 {
 		for _, name := range spec.Fields() {
@@ -387,11 +412,28 @@ func (f *secretForm) generate(cur focusTarget) error {
 			f.addField(gen.FieldValue)
 		}
 		for _, v := range vals {
-			f.fields[i].value.SetValue(v)
+			f.setValue(i, v)
 		}
 	}
 	f.dirty = true
 	return nil
+}
+
+// setValue puts a generated value in field i: in its input when one line
+// holds it, else held whole beside it (an input would turn the line breaks
+// of an SSH private key into spaces), with the input saying so.
+func (f *secretForm) setValue(i int, v string) {
+	fi := &f.fields[i]
+	fi.suggested = false
+	if !strings.ContainsAny(v, "\n\r\t") {
+		fi.value.SetValue(v)
+		fi.held = wcrypto.Secret{}
+		fi.value.Placeholder = valuePlaceholder
+		return
+	}
+	fi.value.SetValue("")
+	fi.held = wcrypto.NewSecret(v)
+	fi.value.Placeholder = fmt.Sprintf("(generated, %s, kept whole: type to replace)", plural(strings.Count(strings.TrimRight(v, "\n"), "\n")+1, "line"))
 }
 
 // discardFormMsg is the yes of the discard question for form f.
@@ -420,6 +462,9 @@ func (f *secretForm) collect() (string, store.Meta, store.Fields, error) {
 	for i, fi := range f.fields {
 		name := strings.TrimSpace(fi.name.Value())
 		v := fi.value.Value()
+		if v == "" && !fi.held.IsZero() {
+			v = fi.held.Reveal()
+		}
 		if name == "" && v == "" {
 			continue
 		}
