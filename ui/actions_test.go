@@ -394,7 +394,16 @@ func TestQuitKeys(t *testing.T) {
 	if d.quit {
 		t.Fatal("q quit while typing in the form")
 	}
+	// Something typed: esc asks, and q in that dialog does not quit
+	// (it threw the form away).
 	d.keys("esc")
+	d.must("Discard this form?")
+	d.keys("q")
+	if d.quit {
+		t.Fatal("q in the discard dialog quit")
+	}
+	d.must("Discard this form?")
+	d.keys("y")
 	d.must("q quit")
 	d.keys("q")
 	if !d.quit {

@@ -125,7 +125,9 @@ func isQuit(cmd tea.Cmd) bool {
 func (r *Root) handleGlobalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := r.c.Keys
 	typing := r.typing()
-	k.Quit.SetEnabled(!typing)
+	// q answers no question: in a dialog (discard this form?) it would
+	// quit and throw away what the dialog guards. ctrl+c still quits.
+	k.Quit.SetEnabled(!typing && r.topDialog() == nil)
 	k.Help.SetEnabled(!typing)
 	switch {
 	case key.Matches(msg, k.ForceQuit), key.Matches(msg, k.Quit):
