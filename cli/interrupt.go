@@ -15,7 +15,7 @@ import (
 	"github.com/opsward/ward/clip"
 )
 
-// SIGINT and SIGTERM.
+// SIGINT, SIGTERM and SIGHUP.
 //
 // A command that works on one secret (get, set, show...) is one store
 // transaction and an audit entry, done in a few milliseconds; killed at
@@ -47,7 +47,7 @@ var oneShotCommands = map[string]bool{
 	"ward " + agent.AgentCommand: true,
 }
 
-// interrupts turns SIGINT and SIGTERM into the cancellation of the
+// interrupts turns SIGINT, SIGTERM and SIGHUP into the cancellation of the
 // command's context, from when catch is first called. A command may make
 // the first signal gentler (softly): a sync then finishes the writes under
 // way and stops. The signal after the one that cancels gets the default
@@ -62,7 +62,9 @@ type interrupts struct {
 func (in *interrupts) catch() {
 	in.once.Do(func() {
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+		// SIGHUP too: a closed terminal window or a dropped SSH session
+		// must clean up as a Ctrl-C does (ward demo left its store).
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		go func() {
 			for range ch {
 				in.mu.Lock()
@@ -112,7 +114,7 @@ func (f *Factory) catchInterruptsFor(cmd *cobra.Command) {
 }
 
 // asking is called around a read from the terminal tty: until done is
-// called, SIGINT or SIGTERM puts the terminal back as it was (echo on
+// called, SIGINT, SIGTERM or SIGHUP puts the terminal back as it was (echo on
 // after a passphrase prompt) and ends ward with ExitInterrupted. A prompt
 // blocks in a read that a context cannot stop, and nothing has been
 // written while a question is open.
@@ -123,7 +125,7 @@ func asking(tty *os.File) (done func()) {
 		state = nil
 	}
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	answered := make(chan struct{})
 	go func() {
 		select {

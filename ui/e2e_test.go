@@ -152,9 +152,10 @@ func TestE2ETmux(t *testing.T) {
 }
 
 // TestE2ESigterm sends SIGTERM to `ward demo` while its TUI runs, a few
-// times (a race with bubbletea's own handler once hung it for good): each
-// time ward ends with 130, leaves the alternate screen, and removes its
-// throw-away store.
+// times (a race with bubbletea's own handler once hung it for good), and
+// SIGHUP once (the terminal closed; it used to leave the store behind):
+// each time ward ends with 130, leaves the alternate screen, and removes
+// its throw-away store.
 func TestE2ESigterm(t *testing.T) {
 	e := newE2E(t)
 	tmp := t.TempDir()
@@ -175,12 +176,13 @@ func TestE2ESigterm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		sig := []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGTERM}[round]
+		if err := syscall.Kill(pid, sig); err != nil {
 			t.Fatal(err)
 		}
 		pane := e.waitFor(session, "ward to end", has("status="))
 		if !strings.Contains(pane, "status=130") {
-			t.Errorf("round %d: want exit status 130 after SIGTERM; the pane shows:\n%s", round, pane)
+			t.Errorf("round %d: want exit status 130 after %v; the pane shows:\n%s", round, sig, pane)
 		}
 		if strings.Contains(pane, "secrets in") {
 			t.Errorf("round %d: the TUI is still on the screen after ward ended:\n%s", round, pane)
