@@ -34,12 +34,12 @@ an error, Ctrl-C or SIGTERM. Your own stores are not touched.` + exitStatus(
 			if !f.IsStdinTTY() || !f.IsStdoutTTY() {
 				return errors.New("ward demo needs a terminal")
 			}
-			return runDemo(cmd.Context())
+			return runDemo(cmd.Context(), f.NoColor)
 		},
 	}
 }
 
-func runDemo(ctx context.Context) (err error) {
+func runDemo(ctx context.Context, noColor bool) (err error) {
 	dir, err := os.MkdirTemp("", "ward-demo-")
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -63,5 +63,5 @@ func runDemo(ctx context.Context) (err error) {
 	if err := demo.Fill(ctx, s, demoSize); err != nil {
 		return err
 	}
-	return ui.Run(ctx, ui.Config{Store: s, Demo: true})
+	return ui.Run(ctx, ui.Config{Store: s, Demo: true, NoColor: noColor})
 }

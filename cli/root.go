@@ -278,7 +278,7 @@ func runTUI(ctx context.Context, f *Factory) error {
 		if len(f.Identities) > 1 {
 			return usageErrorf("a new store takes at most one --identity FILE")
 		}
-		cfg := ui.Config{StoreFile: file}
+		cfg := ui.Config{StoreFile: file, NoColor: f.NoColor}
 		if len(f.Identities) == 1 {
 			cfg.IdentityFile = f.Identities[0]
 		}
@@ -287,7 +287,7 @@ func runTUI(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
-	return ui.Run(ctx, ui.Config{Store: s, StoreFile: file})
+	return ui.Run(ctx, ui.Config{Store: s, StoreFile: file, NoColor: f.NoColor})
 }
 
 // args validators that fail with usage errors.

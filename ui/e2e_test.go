@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,5 +193,39 @@ func TestE2ESigterm(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(tmp, "ward-demo-*"))
 	if len(left) > 0 {
 		t.Errorf("the demo stores were not removed: %v", left)
+	}
+}
+
+// sgrColour matches an SGR sequence that sets a foreground colour (30-38;
+// 39 is the default colour).
+var sgrColour = regexp.MustCompile(`\x1b\[[0-9;]*\b3[0-8][;m]`)
+
+// TestE2ENoColorFlag: `ward --no-color demo` draws without colour, as
+// NO_COLOR does (the flag used to reach the CLI's tables only), and the
+// same screen without it has colour, so the check can fail.
+func TestE2ENoColorFlag(t *testing.T) {
+	e := newE2E(t)
+	env := e.env[:0:0]
+	for _, kv := range e.env {
+		if !strings.HasPrefix(kv, "NO_COLOR=") {
+			env = append(env, kv)
+		}
+	}
+	e.env = append(env, "TMPDIR="+t.TempDir(), "COLORTERM=truecolor")
+	colours := func(session string) bool {
+		raw, _ := e.tm("capture-pane", "-p", "-e", "-t", session)
+		return sgrColour.MatchString(raw)
+	}
+	for _, c := range []struct {
+		session, args string
+		want          bool
+	}{{"plain", "--no-color demo", false}, {"coloured", "demo", true}} {
+		e.start(c.session, e.bin+" "+c.args+"; sleep 600")
+		e.waitFor(c.session, "the list", has("secrets in", "folders"))
+		if got := colours(c.session); got != c.want {
+			raw, _ := e.tm("capture-pane", "-p", "-e", "-t", c.session)
+			t.Errorf("ward %s: colour on screen %v, want %v:\n%q", c.args, got, c.want, raw)
+		}
+		e.send(c.session, "q")
 	}
 }

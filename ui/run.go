@@ -21,6 +21,8 @@ type Config struct {
 	Demo bool
 	// IdentityFile: see Common.IdentityFile.
 	IdentityFile string
+	// NoColor draws without colour, as $NO_COLOR does (ward --no-color).
+	NoColor bool
 	// Input and Output default to the terminal; tests set them.
 	Input  io.Reader
 	Output io.Writer
@@ -39,7 +41,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Store != nil {
 		cfg.StoreFile = cfg.Store.File
 	}
-	lipgloss.SetColorProfile(colorProfile())
+	lipgloss.SetColorProfile(colorProfile(cfg.NoColor))
 	c := NewCommon(ctx, cfg.Store, cfg.StoreFile)
 	c.Demo = cfg.Demo
 	c.IdentityFile = cfg.IdentityFile

@@ -56,10 +56,10 @@ type Styles struct {
 	Divider lipgloss.Style
 }
 
-// colorProfile decides the profile from the environment: NO_COLOR wins
+// colorProfile decides the profile: noColor (--no-color) or NO_COLOR win
 // (https://no-color.org), then what termenv detects on stdout.
-func colorProfile() termenv.Profile {
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+func colorProfile(noColor bool) termenv.Profile {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok || noColor {
 		return termenv.Ascii
 	}
 	return termenv.NewOutput(os.Stdout).EnvColorProfile()
