@@ -13,6 +13,29 @@ import (
 )
 
 func newRecipientsCmd(f *Factory) *cobra.Command {
+	var own bool
+	rm := &cobra.Command{
+		Use:   "rm R",
+		Short: "Remove a recipient and re-key the store",
+		Long: `Remove recipient R (as added, or its rcpt:… fingerprint from ls) and
+re-key: a fresh data key, every record resealed, in
+one transaction (the removed holder may have kept the old data key). The
+last recipient cannot be removed, and the store's own identity (listed
+first) only with --own: after that, only --identity with another
+recipient's identity file opens the store. On a terminal ward asks you to
+type the recipient's fingerprint to confirm; elsewhere it needs --yes.
+
+JSON (--json): {"recipient","fingerprint","action":"rm"}` + exitStatus(
+			"2    bad recipient, or the store's own identity without --own",
+			"3    not a recipient of the store",
+			"6    not on a terminal and no --yes",
+		),
+		Args: exactArgs(1, "one recipient"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRecipientsChange(cmd.Context(), f, args[0], true, own)
+		},
+	}
+	rm.Flags().BoolVar(&own, "own", false, "allow removing the store's own identity")
 	cmd := &cobra.Command{
 		Use:   "recipients ls|add R|rm R",
 		Short: "List, add or remove the store's recipients",
@@ -49,28 +72,10 @@ ssh-ed25519 public key line). Adding one already there changes nothing.
 JSON (--json): {"recipient","fingerprint","action":"add"}` + exitStatus("2    bad recipient"),
 			Args: exactArgs(1, "one recipient"),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return runRecipientsChange(cmd.Context(), f, args[0], false)
+				return runRecipientsChange(cmd.Context(), f, args[0], false, false)
 			},
 		},
-		&cobra.Command{
-			Use:   "rm R",
-			Short: "Remove a recipient and re-key the store",
-			Long: `Remove recipient R (as added, or its rcpt:… fingerprint from ls) and
-re-key: a fresh data key, every record resealed, in
-one transaction (the removed holder may have kept the old data key). The
-last recipient cannot be removed. On a terminal ward asks you to type the
-recipient's fingerprint to confirm; elsewhere it needs --yes.
-
-JSON (--json): {"recipient","fingerprint","action":"rm"}` + exitStatus(
-				"2    bad recipient",
-				"3    not a recipient of the store",
-				"6    not on a terminal and no --yes",
-			),
-			Args: exactArgs(1, "one recipient"),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return runRecipientsChange(cmd.Context(), f, args[0], true)
-			},
-		},
+		rm,
 	)
 	return cmd
 }
@@ -107,7 +112,7 @@ func runRecipientsLs(ctx context.Context, f *Factory) error {
 	return t.print()
 }
 
-func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool) error {
+func runRecipientsChange(ctx context.Context, f *Factory, r string, remove, allowOwn bool) error {
 	// rm also takes the fingerprint that ls and add print (rcpt:…).
 	byPrint := remove && strings.HasPrefix(r, "rcpt:")
 	var canon, fp string
@@ -144,7 +149,11 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove bool)
 		what := "removing recipient " + fp + " and re-keying the store"
 		if own = rs[0] == canon; own {
 			// The store's own identity (keyring or identity file) stops
-			// opening it: only the other recipients' identities will.
+			// opening it: only the other recipients' identities will. A
+			// --yes in a script is not enough for that.
+			if !allowOwn && len(rs) > 1 { // the last one: RemoveRecipient refuses
+				return withHint(usageErrorf("recipient %s is the store's own identity: without it, only --identity with another recipient's identity file opens the store", fp), "if that is what you want: ward recipients rm --own "+fp)
+			}
 			what += " (it is the store's own identity: from then on only --identity with another recipient's identity opens the store)"
 		}
 		if err := f.confirmDestructive(what, fp); err != nil {
