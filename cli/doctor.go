@@ -88,5 +88,5 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	if r.OnlyTail() {
 		return onlyHints(err, tailHint(store.TailFile(r.File)))
 	}
-	return onlyHints(err, "ward never rewrites a damaged store: restore the file from a backup, or export what still opens")
+	return onlyHints(err, "ward does not repair a store, and a write checks only what it touches: restore the file (and its .ward-audit) from a backup, or export what still opens")
 }

@@ -93,7 +93,7 @@ func (s *Store) appendAuditRaw(tx *bolt.Tx, e Entry) error {
 	if head.Seq > 0 {
 		last := tx.Bucket(bktAudit).Get(seqKey(head.Seq))
 		if len(last) < auditMACSize || !bytes.Equal(last[:auditMACSize], head.MAC) {
-			return &AuditError{File: s.File, Seq: head.Seq, Reason: "the newest entry is missing or replaced; run ward doctor"}
+			return &AuditError{File: s.File, Seq: head.Seq, Reason: "the newest entry is missing or replaced"}
 		}
 	}
 	e.Seq = head.Seq + 1

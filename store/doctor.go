@@ -61,9 +61,19 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 	add := func(where, format string, args ...any) {
 		r.Problems = append(r.Problems, Problem{Where: where, What: fmt.Sprintf(format, args...)})
 	}
+	probs, treeOK := s.checkPages()
+	for _, p := range probs {
+		add("file", "%s", p)
+	}
+	if !treeOK {
+		return r, nil // bbolt cannot read this tree safely: stop here
+	}
 	var mark tailMark
 	tailOK := false
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		if err := walkPages(tx); err != nil {
+			add("file", "%v", reason(err))
+		}
 		if rs, err := s.getRecipients(tx); err != nil {
 			add("header", "recipient list: %v", reason(err))
 		} else {

@@ -170,7 +170,7 @@ func parseTail(raw []byte) (frames []tailFrame, good int64) {
 func (s *Store) parseWholeTail(raw []byte) ([]tailFrame, int64, error) {
 	frames, good := parseTail(raw)
 	if !tornEnd(raw[good:]) {
-		return nil, 0, s.tailErr(uint64(len(frames)), fmt.Sprintf("unreadable from byte %d of %d: run ward doctor", good, len(raw)))
+		return nil, 0, s.tailErr(uint64(len(frames)), fmt.Sprintf("unreadable from byte %d of %d", good, len(raw)))
 	}
 	return frames, good, nil
 }
