@@ -229,6 +229,21 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
+// g on an API key or token starts on the token generator, as ctrl+g in
+// the form does (it started on a password).
+func TestGenerateStartsOnTheKindsGenerator(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 30)
+	openDetail(t, d, "stripe")
+	d.keys("g")
+	d.must("‹ token ›")
+	d = newDriver(t, c, 120, 30)
+	openDetail(t, d, "ppdb")
+	d.keys("g")
+	d.must("‹ password ›")
+}
+
 // A token can carry a prefix, as ward gen --prefix does.
 func TestGenerateTokenPrefix(t *testing.T) {
 	s := newTestStore(t)
@@ -256,7 +271,7 @@ func TestGenerateSSHKey(t *testing.T) {
 	c, _ := newTestCommon(t, s)
 	d := newDriver(t, c, 120, 40)
 	openDetail(t, d, "search")
-	d.keys("g", "left") // ssh-ed25519
+	d.keys("g", "left", "left") // an API key: from token, by password, to ssh-ed25519
 	d.must("‹ ssh-ed25519 ›", "private_key and public_key", "entropy: 256 bits")
 	d.keys("tab")
 	d.typeText("ci@demo")
@@ -270,7 +285,7 @@ func TestGenerateRejectsBadOptions(t *testing.T) {
 	c, _ := newTestCommon(t, s)
 	d := newDriver(t, c, 120, 40)
 	openDetail(t, d, "search")
-	d.keys("g", "tab")
+	d.keys("g", "left", "tab") // password, its length
 	d.send(tea.KeyMsg{Type: tea.KeyBackspace})
 	d.send(tea.KeyMsg{Type: tea.KeyBackspace})
 	d.must("length must be a number above 0")

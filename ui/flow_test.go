@@ -139,9 +139,9 @@ func TestFlowGenerate(t *testing.T) {
 	f.key("enter")
 	f.wait("Fields (version 1)")
 	f.key("g")
-	f.wait("entropy: 156 bits")
+	f.wait("‹ token ›", "entropy: 256 bits") // an API key: a token
 	f.key("enter")
-	f.wait("generated password:24 for dev/search/api-key", "Fields (version 2)")
+	f.wait("generated token:", "for dev/search/api-key", "Fields (version 2)")
 	f.quit()
 	f.noValueShown()
 	sc, _ := s.Show(context.Background(), "dev/search/api-key")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,8 +95,12 @@ func newGenerate(c *Common, sec *store.Secret, field string) *generate {
 		gen.KindToken:      {{"base64url (else hex)", false}},
 		gen.KindPassphrase: {{"capitalize", false}, {"add a digit", false}},
 	}
-	if sec != nil && sec.Meta.Kind == store.KindSSHKey {
-		g.kind = 3
+	// The secret's kind picks the generator, as ctrl+g in the form does.
+	if sec != nil {
+		want := map[store.Kind]gen.Kind{store.KindSSHKey: gen.KindSSHEd25519, store.KindToken: gen.KindToken, store.KindAPIKey: gen.KindToken}[sec.Meta.Kind]
+		if i := slices.Index(genKinds, want); i >= 0 {
+			g.kind = i
+		}
 	}
 	g.setKind(g.kind)
 	return g
