@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"unicode/utf8"
 
 	"filippo.io/age"
 
@@ -239,6 +240,25 @@ func (s *Store) identities(c Credentials) ([]age.Identity, error) {
 	}
 }
 
+// MinPassphrase is the fewest characters a new store's passphrase may
+// have. The identity file it protects can be copied and attacked offline
+// (age's scrypt slows each guess; it cannot make a short passphrase long).
+const MinPassphrase = 8
+
+// ErrWeakPassphrase: a new passphrase that is empty or too short.
+var ErrWeakPassphrase = errors.New("passphrase too weak")
+
+// CheckNewPassphrase refuses an empty or short passphrase for a new store.
+func CheckNewPassphrase(p string) error {
+	switch n := utf8.RuneCountInString(p); {
+	case n == 0:
+		return fmt.Errorf("an empty passphrase protects nothing: %w", ErrWeakPassphrase)
+	case n < MinPassphrase:
+		return fmt.Errorf("a passphrase of %d characters is too short to protect the store's identity: use at least %d (a few words are better): %w", n, MinPassphrase, ErrWeakPassphrase)
+	}
+	return nil
+}
+
 func askFunc(p Prompter, prompt string) func() (string, error) {
 	return func() (string, error) {
 		if p == nil {
@@ -334,8 +354,8 @@ func Init(ctx context.Context, file string, o InitOptions) (*InitResult, error) 
 			if err != nil {
 				return nil, fmt.Errorf("init store: %w", err)
 			}
-			if pass == "" {
-				return nil, errors.New("init store: an empty passphrase protects nothing")
+			if err := CheckNewPassphrase(pass); err != nil {
+				return nil, fmt.Errorf("init store: %w", err)
 			}
 			enc, err := wcrypto.EncryptIdentity(own, pass)
 			if err != nil {

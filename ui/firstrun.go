@@ -135,6 +135,11 @@ func (f *firstRun) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := f.Keys().(firstRunKeys)
 	switch f.state {
 	case frIntro:
+		if key.Matches(msg, k.Create) && f.reason != "" {
+			// The keyring already failed: straight to the passphrase.
+			f.state, f.err = frPassphrase, nil
+			return f.pass.Focus()
+		}
 		if key.Matches(msg, k.Create) {
 			f.state, f.err = frCreating, nil
 			return initStore(f.c, store.InitOptions{IdentityFile: f.c.IdentityFile})
@@ -142,7 +147,7 @@ func (f *firstRun) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case frPassphrase:
 		switch {
 		case key.Matches(msg, k.Back):
-			f.state, f.reason, f.err = frIntro, "", nil
+			f.state, f.err = frIntro, nil
 			f.pass.Reset()
 			f.again.Reset()
 			f.pass.Blur()
@@ -155,6 +160,7 @@ func (f *firstRun) handleKey(msg tea.KeyMsg) tea.Cmd {
 			}
 			return f.createWithPassphrase()
 		default:
+			f.err = nil // typing again: the last complaint is answered or moot
 			var cmd tea.Cmd
 			if f.pass.Focused() {
 				f.pass, cmd = f.pass.Update(msg)
@@ -178,9 +184,10 @@ func (f *firstRun) toggleInput() tea.Cmd {
 
 func (f *firstRun) createWithPassphrase() tea.Cmd {
 	p, q := f.pass.Value(), f.again.Value()
+	weak := store.CheckNewPassphrase(p)
 	switch {
-	case p == "":
-		f.err = errors.New("the passphrase is empty: an empty passphrase protects nothing")
+	case weak != nil:
+		f.err = weak
 	case p != q:
 		f.err = errors.New("the two passphrases differ: type them again")
 	default:
@@ -204,6 +211,9 @@ func (f *firstRun) View(w, h int) string {
 	if f.c.IdentityFile != "" {
 		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
 			", encrypted to your identity "+f.c.IdentityFile+" (as ward init --identity does)."))
+	} else if f.reason != "" {
+		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
+			", encrypted with a new age identity."))
 	} else {
 		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
 			", encrypted with a new age identity that is kept in your OS keyring."))
@@ -211,6 +221,9 @@ func (f *firstRun) View(w, h int) string {
 	lines = append(lines, "")
 	switch f.state {
 	case frIntro:
+		if f.reason != "" {
+			lines = append(lines, st.App.Muted.Render(wrap(f.reason+": the identity goes in a file beside the store, under a passphrase.")), "")
+		}
 		lines = append(lines, "Press enter to create the store.")
 	case frCreating:
 		lines = append(lines, st.App.Muted.Render("creating the store…"))

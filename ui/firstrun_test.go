@@ -56,7 +56,7 @@ func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
 		t.Fatalf("a store file exists after the keyring failed: %v", err)
 	}
 	// q belongs to the passphrase input now.
-	d.typeText("q")
+	d.typeText("q-and-more")
 	if d.quit {
 		t.Fatal("q quit while typing a passphrase")
 	}
@@ -65,8 +65,16 @@ func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
 	d.typeText("different")
 	d.keys("enter")
 	d.must("the two passphrases differ")
-	d.keys("enter", "enter") // both empty now
-	d.must("the passphrase is empty")
+	d.typeText("x") // typing again answers the complaint
+	d.mustNot("the two passphrases differ")
+	d.keys("esc")
+	d.keys("enter", "enter", "enter") // both empty
+	d.must("an empty passphrase protects nothing")
+	d.typeText("short")
+	d.keys("enter")
+	d.typeText("short")
+	d.keys("enter")
+	d.must("a passphrase of 5 characters is too short")
 	d.typeText("correct horse")
 	d.keys("enter")
 	d.typeText("correct horse")
@@ -99,8 +107,12 @@ func TestFirstRunBackFromPassphrase(t *testing.T) {
 	d.keys("enter")
 	d.must("passphrase")
 	d.keys("esc")
-	d.must("Press enter to create the store.")
-	d.mustNot("OS keyring write failed")
+	// Back on the first screen, which no longer promises the keyring,
+	// and enter goes straight to the passphrase.
+	d.must("Press enter to create the store.", "the identity goes in a file beside the store")
+	d.mustNot("kept in your OS keyring")
+	d.keys("enter")
+	d.must("(empty)", "again")
 }
 
 func TestFirstRunOtherErrorsAreShown(t *testing.T) {
