@@ -85,6 +85,13 @@ func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
 	if d.root.status.text != "created store default; its identity is in "+store.IdentityFileFor(c.StoreFile)+", protected by your passphrase" {
 		t.Errorf("status %q", d.root.status.text)
 	}
+	// At 80 columns the note is on lines of its own, the path whole (it
+	// was cut: the file to back up, unnamed). This temp path is longer
+	// than a line, so it is whole once the line breaks are taken out.
+	d.must("protected by your passphrase")
+	if flat := strings.Join(strings.Fields(d.view()), ""); !strings.Contains(flat, store.IdentityFileFor(c.StoreFile)) {
+		t.Errorf("the identity file's path is not all on the screen:\n%s", d.view())
+	}
 	if c.Store == nil || c.Store.Mode() != store.IdentityFile {
 		t.Fatalf("store not made with an identity file")
 	}

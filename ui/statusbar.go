@@ -98,27 +98,28 @@ func (s *statusBar) view(c *Common, w int, info statusInfo) string {
 		secs := int((d + time.Second - 1) / time.Second)
 		right = st.Status.Clip.Render(fmt.Sprintf("clipboard clears in %ds", secs))
 	}
-	// An error that does not fit beside the rest gets lines of its own
+	// A message that does not fit beside the rest (an error, or a note
+	// such as where a new store's identity file is) gets lines of its own
 	// above the bar (at most maxErrLines), so it is read whole, not cut.
 	var above string
+	msg, style := s.text, st.Status.Info
+	if s.err != nil {
+		msg, style = "error: "+statusText(s.err), st.Status.Error
+	}
 	switch {
-	case s.err != nil:
-		msg := "error: " + statusText(s.err)
-		if lipgloss.Width(left)+3+lipgloss.Width(msg)+lipgloss.Width(right) < w {
-			left += " · " + st.Status.Error.Render(msg)
-			break
-		}
+	case msg == "":
+	case lipgloss.Width(left)+3+lipgloss.Width(msg)+lipgloss.Width(right) < w:
+		left += " · " + style.Render(msg)
+	default:
 		lines := strings.Split(ansi.Wrap(msg, max(1, w), " "), "\n")
 		if len(lines) > maxErrLines {
 			lines = lines[:maxErrLines]
 			lines[maxErrLines-1] = fit(lines[maxErrLines-1]+" …", w)
 		}
 		for i, l := range lines {
-			lines[i] = st.Status.Error.Render(fit(l, w))
+			lines[i] = style.Render(fit(l, w))
 		}
 		above = strings.Join(lines, "\n") + "\n"
-	case s.text != "":
-		left += " · " + st.Status.Info.Render(s.text)
 	}
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
 	if gap < 1 {

@@ -63,7 +63,7 @@ func TestFlowSyncStop(t *testing.T) {
 	f.key("s")
 	f.wait("Stopping…")
 	close(release)
-	f.wait("Applied", "Stopped: you stopped it", "not attempted (untouched)", "p to plan again and apply the rest", "· remote team: ")
+	f.wait("Applied", "Stopped: you stopped it", "not attempted (untouched)", "p to plan again and apply the rest", "remote team: ")
 	f.key("p")
 	f.wait("conflicts 1")
 	f.quit()
