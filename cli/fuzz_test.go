@@ -34,6 +34,7 @@ func FuzzParseFields(f *testing.F) {
 		`{"user":"u","port":5432,"on":true}`,
 		`{"nested":{"a":"` + fuzzCanary + `"}}`,
 		"USER=app\nPASSWORD=" + fuzzCanary + "\n# comment\nexport TOKEN='x'\n",
+		"\ufeffA = \"multi\nline\\n\" # c\nB=x # c\r\nC='" + fuzzCanary + "'\n",
 		"a=b",
 		fuzzCanary,
 		`{"a":"b"} {"c":"d"}`,

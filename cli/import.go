@@ -46,10 +46,12 @@ Formats (guessed from the content unless --format says):
          store to its recipients. Metadata and times come along.
   json   an object of path -> object of field -> value:
          {"prod/db":{"username":"app","password":"..."}}
-  env    KEY=VALUE lines (# comments, "export ", quotes allowed). With
-         --path P, every key becomes a field of the one secret P. Without
-         it, every key becomes its own secret named KEY (under --prefix),
-         with its value in the field "value".
+  env    KEY=VALUE lines as docker compose reads .env files: # comments,
+         "export ", 'single' quotes as written, "double" quotes with \n
+         escapes and over several lines. With --path P, every key becomes
+         a field of the one secret P. Without it, every key becomes its own
+         secret named KEY (under --prefix), with its value in the field
+         "value".
 
 --prefix P puts every imported path under P/. A path that exists already
 stops the import (exit 4, nothing written) unless --overwrite, which writes

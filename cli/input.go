@@ -41,41 +41,79 @@ func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// stripNewline removes exactly one trailing newline, which `echo` and most
-// editors add and nobody means as part of a value.
+// stripNewline removes exactly one trailing newline (\n, or \r\n from a
+// Windows editor), which `echo` and most editors add and nobody means as
+// part of a value.
 func stripNewline(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
+		if n > 1 && b[n-2] == '\r' {
+			return b[:n-2]
+		}
 		return b[:n-1]
 	}
 	return b
 }
 
-// parseEnv reads KEY=VALUE lines: blank lines and # comments are skipped,
-// an "export " prefix is allowed, and a value wholly in matching single or
-// double quotes loses them (no escapes are interpreted). Keys must be valid
+// parseEnv reads KEY=VALUE lines as .env files are commonly written
+// (docker compose, dotenv): a UTF-8 byte order mark, blank lines, # comment
+// lines and an "export " prefix are skipped; spaces around the key and an
+// unquoted value are trimmed, and in an unquoted value a # after a space
+// starts a comment. A value in single quotes is taken as it is; one in
+// double quotes may span lines and knows the escapes \n \r \t \" and
+// \\. After a closing quote only a comment may follow. Keys must be valid
 // field names.
 func parseEnv(b []byte) (map[string]string, error) {
 	out := map[string]string{}
-	for i, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		t := strings.TrimSpace(line)
+	lines := strings.Split(strings.TrimPrefix(string(b), "\ufeff"), "\n")
+	for i := 0; i < len(lines); i++ {
+		n := i + 1 // the line a key is on, for errors
+		t := strings.TrimSpace(strings.TrimSuffix(lines[i], "\r"))
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		t = strings.TrimPrefix(t, "export ")
+		if rest, ok := strings.CutPrefix(t, "export"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+			t = strings.TrimSpace(rest)
+		}
 		k, v, ok := strings.Cut(t, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("line %d is not KEY=VALUE", i+1)
+			return nil, fmt.Errorf("line %d is not KEY=VALUE", n)
 		}
 		if _, err := store.CleanField(k); err != nil {
-			return nil, fmt.Errorf("line %d: the key is not a valid field name (letters, digits, _ - .)", i+1)
+			return nil, fmt.Errorf("line %d: the key is not a valid field name (letters, digits, _ - .)", n)
 		}
 		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("line %d repeats a key given earlier", i+1)
+			return nil, fmt.Errorf("line %d repeats a key given earlier", n)
 		}
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
+		v = strings.TrimLeft(v, " \t")
+		switch {
+		case strings.HasPrefix(v, "'"):
+			end := strings.IndexByte(v[1:], '\'')
+			if end < 0 {
+				return nil, fmt.Errorf("line %d: a single quote that is not closed", n)
+			}
+			if !commentOnly(v[end+2:]) {
+				return nil, fmt.Errorf("line %d: text after the closing quote", n)
+			}
+			v = v[1 : end+1]
+		case strings.HasPrefix(v, `"`):
+			val, after, used, err := doubleQuoted(v[1:], lines[i+1:])
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %v", n, err)
+			}
+			if !commentOnly(after) {
+				return nil, fmt.Errorf("line %d: text after the closing quote", n)
+			}
+			i += used
+			v = val
+		default:
+			if j := strings.Index(v, " #"); j >= 0 {
+				v = v[:j]
+			}
+			if j := strings.Index(v, "\t#"); j >= 0 {
+				v = v[:j]
+			}
+			v = strings.TrimRight(v, " \t")
 		}
 		out[k] = v
 	}
@@ -83,6 +121,53 @@ func parseEnv(b []byte) (map[string]string, error) {
 		return nil, errors.New("no KEY=VALUE lines")
 	}
 	return out, nil
+}
+
+// commentOnly reports whether what follows a closing quote is nothing, or
+// a comment.
+func commentOnly(s string) bool {
+	s = strings.TrimSpace(strings.TrimSuffix(s, "\r"))
+	return s == "" || strings.HasPrefix(s, "#")
+}
+
+// doubleQuoted reads a double-quoted value that starts with first (the
+// opening quote taken off) and may go on over the lines in more; it
+// returns the value, what follows the closing quote, and how many of more
+// it took.
+func doubleQuoted(first string, more []string) (val, after string, used int, err error) {
+	var b strings.Builder
+	line := first
+	for {
+		for j := 0; j < len(line); j++ {
+			switch c := line[j]; {
+			case c == '"':
+				return b.String(), line[j+1:], used, nil
+			case c == '\\' && j+1 < len(line):
+				j++
+				switch line[j] {
+				case 'n':
+					b.WriteByte('\n')
+				case 'r':
+					b.WriteByte('\r')
+				case 't':
+					b.WriteByte('\t')
+				case '"', '\\':
+					b.WriteByte(line[j])
+				default: // not an escape: kept as written
+					b.WriteByte('\\')
+					b.WriteByte(line[j])
+				}
+			default:
+				b.WriteByte(c)
+			}
+		}
+		if used == len(more) {
+			return "", "", 0, errors.New("a double quote that is not closed")
+		}
+		line = strings.TrimSuffix(more[used], "\r")
+		used++
+		b.WriteByte('\n')
+	}
 }
 
 // parseJSONFields reads a JSON object whose values are strings, numbers or
