@@ -78,7 +78,7 @@ func newCompletionCmd(f *Factory) *cobra.Command {
 store's key is in the session cache or the agent (completion never asks
 for a passphrase; run any ward command once to unlock).
 
-  bash:  source <(ward completion bash)
+  bash:  source <(ward completion bash)   (needs the bash-completion package)
   zsh:   ward completion zsh > "${fpath[1]}/_ward"
   fish:  ward completion fish > ~/.config/fish/completions/ward.fish` + exitStatus("2    unknown shell"),
 		ValidArgs: []string{"bash", "zsh", "fish"},
