@@ -141,6 +141,28 @@ func TestIdentityFile(t *testing.T) {
 	}
 }
 
+// A damaged passphrase-protected identity file is said before the
+// passphrase is asked, and the error quotes none of its bytes (age's own
+// message quoted a header line, control bytes and all).
+func TestDamagedIdentityFileHeader(t *testing.T) {
+	enc, err := EncryptIdentity(NewIdentity(), "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(enc, []byte("-> scrypt "), []byte("-> scr\x1b[2Jypt "), 1)
+	asked := false
+	_, err = ParseIdentities("id.age", bad, func() (string, error) { asked = true; return "correct horse", nil })
+	if err == nil || !strings.Contains(err.Error(), "id.age: damaged identity file: its age header does not parse") {
+		t.Fatalf("got %v", err)
+	}
+	if asked {
+		t.Error("the passphrase was asked for a file that cannot be opened")
+	}
+	if strings.ContainsRune(err.Error(), 0x1b) || strings.Contains(err.Error(), "scr") {
+		t.Errorf("the error quotes the file: %q", err)
+	}
+}
+
 func TestParseIdentitiesReportsLineNotContent(t *testing.T) {
 	text := "# comment\n" + NewIdentity().String() + "\n" + canary + "\n"
 	_, err := ParseIdentities("ids.txt", []byte(text), nil)

@@ -52,6 +52,10 @@ func ParseIdentities(name string, b []byte, passphrase func() (string, error)) (
 		if passphrase == nil {
 			return nil, fmt.Errorf("identity file %s is passphrase-protected and no passphrase can be asked for", name)
 		}
+		// A damaged header is said before anyone types a passphrase.
+		if err := checkAgeHeader(b); err != nil {
+			return nil, fmt.Errorf("identity file %s: %w", name, err)
+		}
 		pass, err := passphrase()
 		if err != nil {
 			return nil, err
@@ -87,6 +91,24 @@ func ParseIdentities(name string, b []byte, passphrase func() (string, error)) (
 	return ids, nil
 }
 
+var errDamagedHeader = errors.New("damaged identity file: its age header does not parse")
+
+// probeIdentity opens nothing: decrypting with it parses an age header
+// and stops.
+type probeIdentity struct{}
+
+func (probeIdentity) Unwrap([]*age.Stanza) ([]byte, error) { return nil, age.ErrIncorrectIdentity }
+
+// checkAgeHeader reports whether b starts with an age header that parses.
+func checkAgeHeader(b []byte) error {
+	_, err := age.Decrypt(bytes.NewReader(b), probeIdentity{})
+	var nm *age.NoIdentityMatchError
+	if errors.As(err, &nm) {
+		return nil
+	}
+	return errDamagedHeader
+}
+
 // EncryptIdentity encrypts an identity with a passphrase (age scrypt). The
 // result is an ordinary age file: `age -d` opens it with the passphrase.
 func EncryptIdentity(id *age.X25519Identity, passphrase string) ([]byte, error) {
@@ -119,11 +141,12 @@ func DecryptIdentity(b []byte, passphrase string) (*age.X25519Identity, error) {
 		if errors.As(err, &nm) {
 			return nil, fmt.Errorf("wrong passphrase: %w", ErrWrongKey)
 		}
-		return nil, fmt.Errorf("damaged identity file: %v", err)
+		// age's message can quote the file's header, bytes and all.
+		return nil, errDamagedHeader
 	}
 	pt, err := io.ReadAll(io.LimitReader(r, 1<<16))
 	if err != nil {
-		return nil, fmt.Errorf("damaged identity file: %v", err)
+		return nil, errors.New("damaged identity file: its body does not decrypt")
 	}
 	for _, line := range strings.Split(string(pt), "\n") {
 		if strings.HasPrefix(line, "AGE-SECRET-KEY-1") {
