@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -190,22 +191,34 @@ func runMeta(ctx context.Context, opts *metaOptions) error {
 	if err != nil {
 		return err
 	}
-	var sc *store.Secret
-	if edit == nil {
-		sc, err = s.Show(ctx, path)
-	} else {
-		sc, err = s.SetMeta(ctx, path, edit)
-	}
+	sc, err := s.Show(ctx, path)
 	if err != nil {
 		return err
 	}
+	editing := edit != nil
+	if editing {
+		// An edit that changes nothing (--untag of a tag it lacks) writes
+		// nothing, and no audit entry claims a change.
+		m := sc.Meta
+		m.Tags, m.Usage = slices.Clone(m.Tags), slices.Clone(m.Usage)
+		if err := edit(&m); err != nil {
+			return err
+		}
+		if reflect.DeepEqual(m, sc.Meta) {
+			f.status("Nothing changed: the metadata of %s is already so", path)
+			edit = nil
+		}
+	}
 	if edit != nil {
+		if sc, err = s.SetMeta(ctx, path, edit); err != nil {
+			return err
+		}
 		f.status("Updated the metadata of %s", path)
 	}
 	if f.JSON {
 		return f.printJSON(metaJSONOf(sc))
 	}
-	if edit != nil {
+	if editing {
 		return nil
 	}
 	return printMeta(f, sc)
