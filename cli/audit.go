@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,6 +76,11 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	}
 	if opts.Limit < 0 {
 		return usageErrorf("--limit must not be negative")
+	}
+	if p := strings.TrimSuffix(opts.Path, "/"); p != "" {
+		if _, err := store.CleanPath(p); err != nil {
+			return &usageError{fmt.Errorf("--path: %w", err)}
+		}
 	}
 	s, err := f.OpenStore(ctx)
 	if err != nil {

@@ -27,8 +27,11 @@ JSON (--json): {"path","version","from"}` + exitStatus(
 		Args: exactArgs(1, "one PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
-			if !cmd.Flags().Changed("to") || opts.To < 1 {
+			if !cmd.Flags().Changed("to") {
 				return usageErrorf("rollback needs --to N, a version number (see ward history %s)", args[0])
+			}
+			if opts.To < 1 {
+				return usageErrorf("--to %d: versions are numbered from 1 (see ward history %s)", opts.To, args[0])
 			}
 			return runRollback(cmd.Context(), opts)
 		},
