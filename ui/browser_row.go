@@ -11,7 +11,7 @@ import (
 // rowView draws one row: a folder heading, or a secret with its kind and
 // badges on the right. The name is cut, never the badges: a badge is the
 // reason to look.
-func (b *browser) rowView(row int32, selected bool, w int, now time.Time) string {
+func (b *browser) rowView(row int32, selected bool, w, badgeW int, now time.Time) string {
 	st := b.c.Styles
 	if row < 0 {
 		f := b.folders[-row-1]
@@ -38,11 +38,11 @@ func (b *browser) rowView(row int32, selected bool, w int, now time.Time) string
 	if w >= 60 {
 		// Columns: name, kind, badges. The name column's width depends on
 		// the window only, so the columns line up row after row.
-		nameW := min(w/2, max(16, w-2-14-20))
-		line = marker + padRight(fit(name, nameW), nameW) + " " + st.List.Kind.Render(padRight(string(h.Kind), 12)) + " " + badges
+		nameW := max(16, w-2-1-12-1-badgeW)
+		line = marker + padRight(fitMiddle(name, nameW), nameW) + " " + st.List.Kind.Render(padRight(string(h.Kind), 12)) + " " + badges
 	} else {
 		nameW := max(8, w-2-1-lipgloss.Width(badges))
-		line = marker + padRight(fit(name, nameW), nameW) + " " + badges
+		line = marker + padRight(fitMiddle(name, nameW), nameW) + " " + badges
 	}
 	line = fit(strings.TrimRight(line, " "), w)
 	if selected {
@@ -72,4 +72,20 @@ func padRight(s string, w int) string {
 		return s + strings.Repeat(" ", d)
 	}
 	return s
+}
+
+// fitMiddle cuts s to w cells in the middle, keeping more of the end: of
+// names alike but for a number at the end (…-number-11, …-number-12), the
+// end is what tells them apart.
+func fitMiddle(s string, w int) string {
+	n := lipgloss.Width(s)
+	if n <= w {
+		return s
+	}
+	if w < 8 {
+		return fit(s, w)
+	}
+	head := (w - 1) / 3
+	tail := w - 1 - head
+	return ansi.Truncate(s, head, "") + "…" + ansi.TruncateLeft(s, n-tail, "")
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	wcrypto "github.com/opsward/ward/crypto"
 	"github.com/opsward/ward/store"
 )
 
@@ -176,4 +178,20 @@ func TestClearFilterKeepsSelection(t *testing.T) {
 	if p := d.root.screens[0].(*browser).selectedPath(); p != "prod/payments/stripe" {
 		t.Errorf("selected %q after clearing the filter, want prod/payments/stripe", p)
 	}
+}
+
+// Names alike but for their ends stay told apart at 80 columns: a long
+// name is cut in the middle, and takes the room the badges do not need
+// (they were cut at the end, and looked the same).
+func TestBrowserLongNamesKeepTheirEnds(t *testing.T) {
+	s := newTestStore(t)
+	for _, n := range []string{"11", "12"} {
+		p := "bulk/folder0/a-rather-long-secret-name-for-layout-testing-number-" + n
+		if _, err := s.Set(context.Background(), p, store.Fields{"value": wcrypto.NewSecret(canary + n)}, store.SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	d.must("…", "number-11", "number-12")
 }
