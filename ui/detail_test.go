@@ -254,13 +254,16 @@ func TestDetailScrollsToTheSelectedField(t *testing.T) {
 	c, _ := newTestCommon(t, s)
 	d := newDriver(t, c, 80, 24)
 	openDetail(t, d, "prodmany")
-	d.must("› F01")
+	d.must("› F01", "↓ ")
+	d.mustNot("↑ ")
 	for range 17 {
 		d.keys("j")
 	}
 	d.must("› F18")
 	d.keys("r")
 	d.must("fake-v18")
+	// The title stays on the screen, and a mark says what is above.
+	d.must("prod/many", "↑ ")
 }
 
 // A retired secret is not due for rotation: the detail does not say when.

@@ -49,8 +49,13 @@ func (d *detail) View(w, h int) string {
 		lines = append(lines, versionLines(&st, sc, w, room)...)
 	}
 	// More fields than fit: scroll so the selected one (what r and c act
-	// on) is on the screen, with the line below it.
-	return scrollTo(lines, sel, h)
+	// on) is on the screen, with the line below it; the title stays, and
+	// marks say what is above and below.
+	if len(lines) <= h {
+		return strings.Join(lines, "\n")
+	}
+	mark := func(s string) string { return st.App.Muted.Render("  " + s) }
+	return lines[0] + "\n" + scrollMarked(lines[1:], sel-1, h-1, mark)
 }
 
 func (d *detail) metaLines(w int) []string {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -77,6 +78,40 @@ func (f *secretForm) View(w, h int) string {
 
 // scrollTo shows h of lines, keeping line `at` (the focus) in view and the
 // title on top when it fits.
+// scrollMarked is scrollTo that says what is cut off: a first line "↑ N
+// more" when lines above are not shown, a last line "↓ N more" when lines
+// below are not (a certificate revealed at 80×24 ended at the bottom of
+// the screen without a sign).
+func scrollMarked(lines []string, at, h int, mark func(string) string) string {
+	if h <= 0 {
+		return ""
+	}
+	if len(lines) <= h || h < 4 {
+		return scrollTo(lines, at, h)
+	}
+	c := h - 2 // room between the two marks
+	start := 0
+	if at+2 > c { // the selected line and the one below it on screen
+		start = min(at+2-c, len(lines)-c)
+	}
+	if start == 0 {
+		c = h - 1 // no mark above: one more line of content
+	}
+	end := min(len(lines), start+c)
+	if end == len(lines) && start > 0 {
+		start = len(lines) - (h - 1) // no mark below: one more line
+	}
+	out := make([]string, 0, h)
+	if start > 0 {
+		out = append(out, mark(fmt.Sprintf("↑ %d more", start)))
+	}
+	out = append(out, lines[start:end]...)
+	if end < len(lines) {
+		out = append(out, mark(fmt.Sprintf("↓ %d more", len(lines)-end)))
+	}
+	return strings.Join(out, "\n")
+}
+
 func scrollTo(lines []string, at, h int) string {
 	if h <= 0 {
 		return ""
