@@ -378,7 +378,7 @@ func (b *browser) View(w, h int) string {
 	if b.loaded && len(rows) == 0 {
 		msg := "no secrets yet · a to add one"
 		if b.query != "" {
-			msg = "nothing matches " + fmt.Sprintf("%q", b.query)
+			msg = "nothing matches " + quoteShown(b.query)
 		}
 		return strings.Join(append(lines, st.App.Muted.Render(msg)), "\n")
 	}

@@ -127,6 +127,17 @@ func TestBrowserNoMatches(t *testing.T) {
 	}
 }
 
+// The query is shown as typed: a backslash was doubled (%q).
+func TestBrowserNoMatchesShowsTheQueryAsTyped(t *testing.T) {
+	b := newTestBrowser(t, testHeads())
+	b.Update(keyMsg("/"))
+	b.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'\\'}})
+	b.Update(keyMsg("q"))
+	if v := b.View(80, 10); !strings.Contains(v, `nothing matches "\q"`) {
+		t.Errorf("view:\n%s", v)
+	}
+}
+
 func TestBrowserScrollsWithTheCursor(t *testing.T) {
 	hs := make([]store.Head, 500)
 	for i := range hs {

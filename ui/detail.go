@@ -210,6 +210,9 @@ func (d *detail) Keys() help.KeyMap {
 	k.Up.SetEnabled(len(d.fields) > 1)
 	k.Down.SetEnabled(len(d.fields) > 1)
 	k.Reveal.SetEnabled(hasField)
+	if _, shown := d.shown[d.field()]; shown && hasField {
+		k.Reveal.SetHelp("r", "hide")
+	}
 	k.Copy.SetEnabled(hasField)
 	k.Edit.SetEnabled(loaded)
 	k.Gen.SetEnabled(loaded)

@@ -79,6 +79,18 @@ func TestDetailStaleRemaskIsIgnored(t *testing.T) {
 	d.must(canary)
 }
 
+// While a field is shown, r is labelled for what it does then: hide.
+func TestDetailRevealKeySaysHide(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "stripe")
+	d.must("r reveal")
+	d.keys("r")
+	d.must("r hide")
+	d.mustNot("r reveal")
+}
+
 func TestDetailMultilineReveal(t *testing.T) {
 	s := newTestStore(t)
 	c, _ := newTestCommon(t, s)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -60,3 +61,13 @@ func wrapReveal(lines []string, width int) (out []string, wrapped bool) {
 // shownEscaped: control characters, and the bidi ones that reorder what is
 // around them on the screen.
 func shownEscaped(r rune) bool { return store.IsTerminalControl(r) }
+
+// quoteShown puts s in double quotes for the screen, as typed: escaped
+// (Go syntax) only when it holds what a terminal would act on. (%q
+// doubled every backslash of a filter.)
+func quoteShown(s string) string {
+	if strings.IndexFunc(s, shownEscaped) >= 0 {
+		return strconv.Quote(s)
+	}
+	return `"` + s + `"`
+}
