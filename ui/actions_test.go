@@ -515,6 +515,7 @@ func TestFormGenerates(t *testing.T) {
 	d.keys("tab", "right", "right", "right") // kind: ssh-key
 	d.must("‹ ssh-key ›")
 	d.keys("ctrl+g")
+	d.must("generated an ssh-ed25519 key pair (masked): ctrl+s saves it")
 	d.mustNot("BEGIN", "ssh-ed25519 AAAA")
 	d.must("private_key", "public_key", "(generated, 7 lines, kept whole")
 	d.keys("ctrl+s")

@@ -27,7 +27,7 @@ type formKeys struct {
 }
 
 func (k formKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Prev, k.Cycle, k.AddField, k.Save, k.Cancel, k.Generate}
+	return []key.Binding{k.Next, k.Save, k.Generate, k.Cancel, k.Prev, k.Cycle, k.AddField}
 }
 func (k formKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Prev, k.Cycle}, {k.AddField, k.Generate, k.Save, k.Cancel}}
@@ -86,6 +86,7 @@ type secretForm struct {
 	fields []fieldInput
 	focus  int
 	err    error
+	note   string // what the last ctrl+g did, until the next key
 	saving string // the path being saved, until its savedMsg
 	dirty  bool   // something was typed or changed: esc asks first
 }
@@ -247,6 +248,7 @@ func (f *secretForm) Update(msg tea.Msg) tea.Cmd {
 func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := f.Keys().(formKeys)
 	cur := f.current()
+	f.note = ""
 	switch {
 	case key.Matches(msg, k.Cancel):
 		if !f.dirty {
@@ -261,7 +263,9 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		f.addField("")
 		return f.setFocus(len(f.targets()) - 4)
 	case key.Matches(msg, k.Generate):
-		f.err = f.generate(cur)
+		if f.err = f.generate(cur); f.err == nil {
+			f.note = "generated " + f.generatedWhat() + " (masked): ctrl+s saves it; typing in a value replaces it"
+		}
 		return nil
 	case key.Matches(msg, k.Next):
 		return f.setFocus(f.focus + 1)
@@ -417,6 +421,17 @@ func (f *secretForm) generate(cur focusTarget) error {
 	}
 	f.dirty = true
 	return nil
+}
+
+// generatedWhat names what ctrl+g makes for the form's kind.
+func (f *secretForm) generatedWhat() string {
+	switch store.Kinds[f.kind] {
+	case store.KindSSHKey:
+		return "an ssh-ed25519 key pair"
+	case store.KindToken, store.KindAPIKey:
+		return "a token"
+	}
+	return "a password"
 }
 
 // setValue puts a generated value in field i: in its input when one line

@@ -65,13 +65,20 @@ func (f *secretForm) View(w, h int) string {
 		saveLabel = "saving…"
 	}
 	lines = append(lines, row(cur.kind == fSave, "", saveLabel))
-	if f.err != nil && h > 2 {
+	var foot string
+	switch {
+	case f.err != nil:
+		foot = st.Form.Error.Render(f.err.Error())
+	case f.note != "":
+		foot = st.App.Muted.Render(f.note)
+	}
+	if foot != "" && h > 2 {
 		// Always in view, below the part that scrolls: a form taller
 		// than the screen would otherwise hide why ctrl+s did nothing.
-		return scrollTo(lines, focusLine, h-2) + "\n\n" + fit(st.Form.Error.Render(f.err.Error()), w)
+		return scrollTo(lines, focusLine, h-2) + "\n\n" + fit(foot, w)
 	}
-	if f.err != nil {
-		lines = append(lines, "", fit(st.Form.Error.Render(f.err.Error()), w))
+	if foot != "" {
+		lines = append(lines, "", fit(foot, w))
 	}
 	return scrollTo(lines, focusLine, h)
 }
