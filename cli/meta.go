@@ -129,17 +129,11 @@ func addRemove(list, add, rm []string) []string {
 }
 
 func parseExpires(s string) (time.Time, error) {
-	switch s {
-	case "never", "", "0":
-		return time.Time{}, nil
+	t, err := store.ParseExpiry(s)
+	if err != nil {
+		return time.Time{}, usageErrorf("bad --expires %q: want a date such as 2027-01-31, an RFC 3339 time, or never", s)
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.Time{}, usageErrorf("bad --expires %q: want a date such as 2027-01-31, an RFC 3339 time, or never", s)
+	return t, nil
 }
 
 type metaOptions struct {

@@ -77,3 +77,34 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = v
 	return nil
 }
+
+// ParseExpiry reads an expiry as ward meta --expires and the TUI form take
+// it: a date (2027-01-31, midnight UTC), an RFC 3339 time, or "never", ""
+// or "0" for none (the zero time).
+func ParseExpiry(s string) (time.Time, error) {
+	switch strings.TrimSpace(s) {
+	case "never", "", "0":
+		return time.Time{}, nil
+	}
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("expiry %q: want a date such as 2027-01-31, an RFC 3339 time, or never", s)
+}
+
+// FormatExpiry writes an expiry so that ParseExpiry reads it back: a date
+// when it is midnight UTC, else RFC 3339; "" for none.
+func FormatExpiry(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC()
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format("2006-01-02")
+	}
+	return t.Format(time.RFC3339)
+}

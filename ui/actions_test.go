@@ -28,14 +28,17 @@ func TestAddSecretForm(t *testing.T) {
 	d.typeText("prod/new/thing")
 	d.keys("tab", "right") // kind: api-key
 	d.must("‹ api-key ›")
-	d.keys("tab")
+	d.keys("tab", "right") // status: pending
+	d.must("‹ pending ›")
+	d.tabTo("owner")
 	d.typeText("team-x")
-	d.keys("tab")
+	d.tabTo("tags")
 	d.typeText("a, b")
-	d.keys("tab", "tab", "tab")
+	d.tabTo("rotate every")
 	d.typeText("30d")
-	d.keys("tab") // field name "value"
-	d.keys("tab")
+	d.tabTo("expires")
+	d.typeText("2031-01-31")
+	d.tabTo("  value")
 	d.typeText(canary + "new-value")
 	d.mustNot(canary)
 	d.must(mask)
@@ -59,7 +62,8 @@ func TestAddSecretForm(t *testing.T) {
 		t.Errorf("saved fields %v", f.Names())
 	}
 	sc, _ := s.Show(context.Background(), "prod/new/thing")
-	if sc.Meta.Kind != store.KindAPIKey || sc.Meta.Owner != "team-x" || strings.Join(sc.Meta.Tags, "|") != "a|b" || sc.Meta.RotateEvery.String() != "30d" {
+	if sc.Meta.Kind != store.KindAPIKey || sc.Meta.Owner != "team-x" || strings.Join(sc.Meta.Tags, "|") != "a|b" || sc.Meta.RotateEvery.String() != "30d" ||
+		sc.Meta.Status != store.StatusPending || store.FormatExpiry(sc.Meta.Expires) != "2031-01-31" {
 		t.Errorf("saved meta %+v", sc.Meta)
 	}
 }
@@ -75,12 +79,12 @@ func TestAddSecretFormValidation(t *testing.T) {
 		{"no value", func(d *driver) { d.typeText("x/y") }, `field "value" has no value`},
 		{"exists", func(d *driver) {
 			d.typeText("toplevel")
-			d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+			d.tabTo("  value")
 			d.typeText("v")
 		}, "add toplevel: secret toplevel: already exists"},
 		{"bad rotation", func(d *driver) {
 			d.typeText("x/y")
-			d.keys("tab", "tab", "tab", "tab", "tab", "tab")
+			d.tabTo("rotate every")
 			d.typeText("soon")
 		}, "rotate every: bad duration"},
 	}
@@ -124,7 +128,7 @@ func TestAddFromDetailFollows(t *testing.T) {
 	openDetail(t, d, "ppdb")
 	d.keys("a")
 	d.typeText("prod/new/thing")
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab") // the value
+	d.tabTo("  value")
 	d.typeText(canary + "new-value")
 	d.keys("ctrl+s")
 	d.must("added prod/new/thing")
@@ -148,7 +152,7 @@ func TestEditSecretForm(t *testing.T) {
 	d.keys("e")
 	d.must("Edit prod/payments/db", "team-payments", "unchanged")
 	d.mustNot(canary)
-	d.keys("tab") // owner
+	d.tabTo("owner")
 	for range len("team-payments") {
 		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
 	}
@@ -156,7 +160,8 @@ func TestEditSecretForm(t *testing.T) {
 	d.keys("ctrl+s")
 	d.must("saved prod/payments/db", "team-dba", "Fields (version 2)")
 	// Typing a value makes a new version merged over the old.
-	d.keys("e", "tab", "tab", "tab", "tab", "tab", "tab", "tab") // password value (fields sorted: password, username)
+	d.keys("e")
+	d.tabTo("  value") // password's (fields sorted: password, username)
 	d.typeText(canary + "edited")
 	d.keys("ctrl+s")
 	d.must("saved prod/payments/db (version 3)", "Fields (version 3)")
@@ -167,6 +172,34 @@ func TestEditSecretForm(t *testing.T) {
 	if f["password"].Reveal() != canary+"edited" || f["username"].Reveal() != canary+"user" {
 		t.Error("edit did not merge the new password over the old fields")
 	}
+}
+
+// The edit form sets status and expiry, as ward meta does: a rotated
+// compromised secret can be marked active again from the TUI.
+func TestEditFormStatusAndExpiry(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "stripe")
+	d.keys("e")
+	d.must("‹ compromised ›")
+	d.tabTo("status")
+	d.keys("left", "left") // pending, active
+	d.must("‹ active ›")
+	d.tabTo("expires")
+	d.typeText("2031-06-30")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/stripe")
+	sc, _ := s.Show(context.Background(), "prod/payments/stripe")
+	if sc.Meta.Status != store.StatusActive || store.FormatExpiry(sc.Meta.Expires) != "2031-06-30" {
+		t.Errorf("saved meta %+v", sc.Meta)
+	}
+	// A bad expiry is said on the form, not saved.
+	d.keys("e")
+	d.tabTo("expires")
+	d.typeText("x")
+	d.keys("ctrl+s")
+	d.must(`expiry "2031-06-30x"`)
 }
 
 // An edit saved over a version written meanwhile elsewhere is refused,
@@ -181,7 +214,7 @@ func TestEditSecretFormConflict(t *testing.T) {
 	d.must("Edit prod/payments/db")
 	// Another process writes a new password while the form is open.
 	setElsewhere(t, s, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")})
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab") // password value
+	d.tabTo("  value") // password's
 	d.typeText(canary + "typed")
 	d.keys("ctrl+s")
 	d.must("it changed since this form opened it")
@@ -376,7 +409,7 @@ func TestChangeErrorsStayOnTheForm(t *testing.T) {
 	d := newDriver(t, c, 120, 40)
 	d.keys("a")
 	d.typeText("x/y")
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+	d.tabTo("  value")
 	d.typeText(canary + "v")
 	// The store goes away under the form.
 	if err := os.Remove(s.File); err != nil {
@@ -559,7 +592,7 @@ func TestFormTypedNameReplacesSuggested(t *testing.T) {
 	d := newDriver(t, c, 120, 40)
 	d.keys("a")
 	d.typeText("prod/pin")
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab") // the field's name
+	d.tabTo("name")
 	d.typeText("pin")
 	d.keys("tab")
 	d.typeText("fake-1234")
@@ -588,12 +621,13 @@ func TestFormSuggestsFieldsByKind(t *testing.T) {
 	d.must("‹ password ›")
 	d.mustNot("private_key", "certificate")
 	// A name of one's own stays whatever the kind.
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab") // the field's name
+	d.tabTo("name")
 	for range len("value") {
 		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
 	}
 	d.typeText("pin")
-	d.keys("shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "right", "right", "right")
+	d.shiftTabTo("kind")
+	d.keys("right", "right", "right")
 	d.must("‹ ssh-key ›", "pin")
 	d.mustNot("private_key")
 }
@@ -606,7 +640,7 @@ func TestFormRefusesMultiLinePaste(t *testing.T) {
 	d := newDriver(t, c, 100, 30)
 	d.keys("a")
 	d.typeText("prod/pem")
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab") // to the value
+	d.tabTo("  value")
 	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("-----BEGIN FAKE-----\nAAAA\n-----END FAKE-----"), Paste: true})
 	d.must("pasted text with line breaks or tabs")
 	d.keys("ctrl+s")

@@ -63,7 +63,8 @@ func TestCanary(t *testing.T) {
 		d.send(m)
 	}
 	// Edit with a typed value, generate, roll back, retire.
-	d.keys("e", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+	d.keys("e")
+	d.tabTo("  value")
 	d.typeText(canary + "typed-in-edit")
 	d.keys("ctrl+s")
 	d.keys("g", "enter")
@@ -73,7 +74,7 @@ func TestCanary(t *testing.T) {
 	// Add with values, including a failing save.
 	d.keys("a")
 	d.typeText("x/y")
-	d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+	d.tabTo("  value")
 	d.typeText(canary + "typed-in-add")
 	d.keys("ctrl+n")
 	d.typeText("second")

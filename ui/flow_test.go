@@ -116,7 +116,7 @@ func TestFlowAddSecret(t *testing.T) {
 	f.key("a")
 	f.wait("Add a secret")
 	f.typeText("ops/new-thing")
-	for range 8 {
+	for range 10 { // kind, status, owner, tags, usage, description, rotate every, expires, name, value
 		f.key("tab")
 	}
 	f.typeText(canary + "added")

@@ -41,10 +41,11 @@ const (
 	inUsage
 	inDesc
 	inRotate
+	inExpires
 	numMetaInputs
 )
 
-var metaLabels = [numMetaInputs]string{"path", "owner", "tags", "usage", "description", "rotate every"}
+var metaLabels = [numMetaInputs]string{"path", "owner", "tags", "usage", "description", "rotate every", "expires"}
 
 type fieldInput struct {
 	name, value textinput.Model
@@ -65,6 +66,7 @@ type focusKind int
 const (
 	fMeta focusKind = iota
 	fKind
+	fStatus
 	fFieldName
 	fFieldValue
 	fAddField
@@ -83,6 +85,7 @@ type secretForm struct {
 
 	meta   [numMetaInputs]textinput.Model
 	kind   int // index into store.Kinds
+	status int // index into store.Statuses
 	fields []fieldInput
 	focus  int
 	err    error
@@ -95,19 +98,20 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 	f := &secretForm{c: c, edit: edit, keys: formKeys{
 		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab/↓", "next")),
 		Prev:     key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab/↑", "previous")),
-		Cycle:    key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "kind")),
+		Cycle:    key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "choose")),
 		AddField: key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "add field")),
 		Generate: key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "generate value")),
 		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}}
 	// Placeholders say "e.g.": without colour they must not pass for values.
-	ph := [numMetaInputs]string{"e.g. prod/payments/db", "e.g. team-payments", "e.g. pci, db", "e.g. ci:github/acme/api, k8s:prod/payments", "e.g. primary database", "e.g. 90d; empty for none"}
+	ph := [numMetaInputs]string{"e.g. prod/payments/db", "e.g. team-payments", "e.g. pci, db", "e.g. ci:github/acme/api, k8s:prod/payments", "e.g. primary database", "e.g. 90d; empty for none", "e.g. 2027-01-31; empty for none"}
 	for i := range f.meta {
 		f.meta[i] = newInput(ph[i], 0)
 	}
 	f.meta[inPath].CharLimit = store.MaxPathLen
 	f.kind = slices.Index(store.Kinds, store.KindPassword)
+	f.status = slices.Index(store.Statuses, store.StatusActive)
 	if edit == nil {
 		f.addField("value")
 	} else {
@@ -123,6 +127,10 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 		if k := slices.Index(store.Kinds, m.Kind); k >= 0 {
 			f.kind = k
 		}
+		if i := slices.Index(store.Statuses, m.Status); i >= 0 {
+			f.status = i
+		}
+		f.meta[inExpires].SetValue(store.FormatExpiry(m.Expires))
 		if v, ok := edit.Version(edit.Current); ok {
 			for _, name := range v.Fields {
 				f.addField(name)
@@ -147,7 +155,7 @@ func (f *secretForm) targets() []focusTarget {
 	if f.edit == nil {
 		ts = append(ts, focusTarget{fMeta, inPath})
 	}
-	ts = append(ts, focusTarget{fKind, 0})
+	ts = append(ts, focusTarget{fKind, 0}, focusTarget{fStatus, 0})
 	for i := inOwner; i < numMetaInputs; i++ {
 		ts = append(ts, focusTarget{fMeta, i})
 	}
@@ -197,7 +205,7 @@ func (f *secretForm) Typing() bool { return true }
 
 func (f *secretForm) Keys() help.KeyMap {
 	k := f.keys
-	k.Cycle.SetEnabled(f.current().kind == fKind)
+	k.Cycle.SetEnabled(f.current().kind == fKind || f.current().kind == fStatus)
 	k.Save.SetEnabled(f.saving == "")
 	return k
 }
@@ -276,8 +284,12 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if msg.String() == "left" {
 			d = -1
 		}
-		f.kind = (f.kind + d + len(store.Kinds)) % len(store.Kinds)
 		f.dirty = true
+		if cur.kind == fStatus {
+			f.status = (f.status + d + len(store.Statuses)) % len(store.Statuses)
+			return nil
+		}
+		f.kind = (f.kind + d + len(store.Kinds)) % len(store.Kinds)
 		f.suggestFields()
 		return nil
 	case msg.Type == tea.KeyEnter:
@@ -465,8 +477,14 @@ func (f *secretForm) collect() (string, store.Meta, store.Fields, error) {
 	if err != nil {
 		return "", store.Meta{}, nil, fmt.Errorf("rotate every: %w", err)
 	}
+	exp, err := store.ParseExpiry(f.meta[inExpires].Value())
+	if err != nil {
+		return "", store.Meta{}, nil, err
+	}
 	m := store.Meta{
 		Kind:        store.Kinds[f.kind],
+		Status:      store.Statuses[f.status],
+		Expires:     exp,
 		Owner:       strings.TrimSpace(f.meta[inOwner].Value()),
 		Tags:        splitList(f.meta[inTags].Value()),
 		Usage:       splitList(f.meta[inUsage].Value()),
@@ -546,6 +564,7 @@ func editSecret(ctx context.Context, s *store.Store, path string, at int, m stor
 	edit := func(old *store.Meta) error {
 		old.Kind, old.Owner, old.Tags, old.Usage = m.Kind, m.Owner, m.Tags, m.Usage
 		old.Description, old.RotateEvery = m.Description, m.RotateEvery
+		old.Status, old.Expires = m.Status, m.Expires
 		return nil
 	}
 	fail := func(err error) error {

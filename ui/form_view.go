@@ -44,6 +44,8 @@ func (f *secretForm) View(w, h int) string {
 	}
 	mark(focusTarget{fKind, 0})
 	lines = append(lines, row(cur.kind == fKind, "kind", "‹ "+string(store.Kinds[f.kind])+" ›"))
+	mark(focusTarget{fStatus, 0})
+	lines = append(lines, row(cur.kind == fStatus, "status", "‹ "+string(store.Statuses[f.status])+" ›"))
 	for i := inOwner; i < numMetaInputs; i++ {
 		t := focusTarget{fMeta, i}
 		mark(t)

@@ -257,3 +257,34 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 func clipUnavailable(wcrypto.Secret, time.Duration) error { return clip.ErrUnavailable }
+
+// tabTo presses tab until the form's focused row is the one labelled
+// label ("path", "rotate every", "name", "  value"...), counting from the
+// focus it has now: the tests do not count tabs, so a new input in the
+// form does not move them.
+func (d *driver) tabTo(label string) {
+	d.t.Helper()
+	for range 40 {
+		for _, l := range strings.Split(d.view(), "\n") {
+			if rest, ok := strings.CutPrefix(l, "› "+label); ok && (rest == "" || rest[0] == ' ') {
+				return
+			}
+		}
+		d.keys("tab")
+	}
+	d.t.Fatalf("no focused row %q in the form:\n%s", label, d.view())
+}
+
+// shiftTabTo is tabTo going back, with shift+tab.
+func (d *driver) shiftTabTo(label string) {
+	d.t.Helper()
+	for range 40 {
+		for _, l := range strings.Split(d.view(), "\n") {
+			if rest, ok := strings.CutPrefix(l, "› "+label); ok && (rest == "" || rest[0] == ' ') {
+				return
+			}
+		}
+		d.keys("shift+tab")
+	}
+	d.t.Fatalf("no focused row %q in the form:\n%s", label, d.view())
+}

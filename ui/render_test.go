@@ -32,7 +32,7 @@ var screens = []struct {
 	{"add-form", func(d *driver) {
 		d.keys("a")
 		d.typeText("prod/x")
-		d.keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+		d.tabTo("  value")
 		d.typeText(canary)
 	}},
 	{"edit-form", func(d *driver) { openDetail(d.t.(*testing.T), d, "ppdb"); d.keys("e") }},
