@@ -228,7 +228,39 @@ func checkExportOut(f *Factory, out string) error {
 			return usageErrorf("refusing to write the export over %s: it is %s", out, o.what)
 		}
 	}
+	// Another store's files, or any key, by what is in them.
+	if what := sniffOwnFile(out); what != "" {
+		return usageErrorf("refusing to write the export over %s: it is %s", out, what)
+	}
 	return nil
+}
+
+// sniffOwnFile says what out holds when it is something an export must not
+// replace: a ward store (a bbolt file), an audit tail, an age identity, or
+// a passphrase-protected one (an export is an age file to X25519 or SSH
+// recipients, never to a passphrase).
+func sniffOwnFile(out string) string {
+	f, err := os.Open(out)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b := make([]byte, 512)
+	n, _ := io.ReadFull(f, b)
+	b = b[:n]
+	switch {
+	case store.LooksLikeStore(b):
+		return "a ward store (a bbolt database)"
+	case store.LooksLikeTail(b):
+		return "a ward audit log"
+	case bytes.Contains(b, []byte("AGE-SECRET-KEY-1")):
+		return "an age identity"
+	case bytes.HasPrefix(b, []byte("age-encryption.org/v1\n")) && bytes.Contains(b, []byte("\n-> scrypt ")):
+		return "a passphrase-protected age file (a store's identity?)"
+	case bytes.HasPrefix(b, []byte("-----BEGIN OPENSSH PRIVATE KEY-----")):
+		return "an SSH private key"
+	}
+	return ""
 }
 
 func encryptExport(dst io.Writer, rs []age.Recipient, armored bool, doc *exportDoc) (err error) {

@@ -28,6 +28,12 @@ const (
 	metaSize         = 64
 )
 
+// LooksLikeStore reports whether b, the start of a file, is the start of
+// a bbolt database, as a store is.
+func LooksLikeStore(b []byte) bool {
+	return len(b) >= pageHeaderSize+4 && binary.LittleEndian.Uint32(b[pageHeaderSize:]) == metaMagic
+}
+
 type diskMeta struct {
 	ok                   bool
 	pageSize             uint32

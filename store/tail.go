@@ -102,6 +102,12 @@ const (
 
 var keyAuditTail = []byte("audit-tail")
 
+// LooksLikeTail reports whether b, the start of a file, is the start of
+// an audit tail (its base frame).
+func LooksLikeTail(b []byte) bool {
+	return len(b) >= 5 && binary.BigEndian.Uint32(b) == tailFixed+32 && b[4] == tailKindBase
+}
+
 // TailFile is the audit tail beside a store file.
 func TailFile(storeFile string) string { return storeFile + tailSuffix }
 
