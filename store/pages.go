@@ -121,11 +121,33 @@ func (s *Store) checkPages() (out []string, treeOK bool) {
 		}
 		return b, nil
 	}
-	if p := checkFreelist(read, cur); p != "" {
+	free, listPages, p := checkFreelist(read, cur)
+	if p != "" {
 		out = append(out, p)
 	}
-	if err := checkTree(read, cur.root); err != nil {
+	used, err := checkTree(read, cur.root)
+	if err != nil {
 		return append(out, fmt.Sprintf("the page tree: %v", err)), false
+	}
+	if p == "" && cur.freelist != ^uint64(0) {
+		// Every page is the tree's, free, the freelist's or a meta
+		// page, and only one of these: a page in use that the freelist
+		// also offers is overwritten by the next write.
+		for _, id := range free {
+			if used[id] {
+				return append(out, fmt.Sprintf("freelist page %d: it offers page %d, which the tree uses: the next write would overwrite it", cur.freelist, id)), true
+			}
+		}
+		isFree := make(map[uint64]bool, len(free))
+		for _, id := range free {
+			isFree[id] = true
+		}
+		for id := uint64(2); id < cur.pgid; id++ {
+			own := id >= cur.freelist && id < cur.freelist+listPages
+			if !used[id] && !isFree[id] && !own {
+				return append(out, fmt.Sprintf("page %d is neither in use nor free: the freelist or the tree is damaged", id)), true
+			}
+		}
 	}
 	return out, true
 }
@@ -140,32 +162,32 @@ func pageHeader(b []byte) (id uint64, flags uint16, count, overflow uint64) {
 
 // readPage reads page id whole, overflow pages included, and checks that
 // it says it is page id.
-func readPage(read readPages, id uint64) ([]byte, uint16, uint64, error) {
+func readPage(read readPages, id uint64) (b []byte, flags uint16, count, overflow uint64, err error) {
 	hdr, err := read(id, 1)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	got, flags, count, overflow := pageHeader(hdr)
 	if got != id {
-		return nil, 0, 0, fmt.Errorf("page %d says it is page %d", id, got)
+		return nil, 0, 0, 0, fmt.Errorf("page %d says it is page %d", id, got)
 	}
 	if overflow == 0 {
-		return hdr, flags, count, nil
+		return hdr, flags, count, 0, nil
 	}
-	b, err := read(id, overflow+1)
-	return b, flags, count, err
+	b, err = read(id, overflow+1)
+	return b, flags, count, overflow, err
 }
 
 // checkFreelist checks the freelist page the meta names, which only a
 // writer reads.
-func checkFreelist(read readPages, m diskMeta) string {
+func checkFreelist(read readPages, m diskMeta) (free []uint64, own uint64, problem string) {
 	if m.freelist == ^uint64(0) {
-		return "" // not kept on disk: rebuilt on open
+		return nil, 0, "" // not kept on disk: rebuilt on open
 	}
-	bad := func(what string, args ...any) string {
-		return fmt.Sprintf("freelist page %d: %s: every write would fail", m.freelist, fmt.Sprintf(what, args...))
+	bad := func(what string, args ...any) ([]uint64, uint64, string) {
+		return nil, 0, fmt.Sprintf("freelist page %d: %s: every write would fail", m.freelist, fmt.Sprintf(what, args...))
 	}
-	page, flags, count, err := readPage(read, m.freelist)
+	page, flags, count, overflow, err := readPage(read, m.freelist)
 	if err != nil {
 		return bad("%v", err)
 	}
@@ -182,12 +204,19 @@ func checkFreelist(read readPages, m diskMeta) string {
 	if count > uint64(len(ids))/8 {
 		return bad("it lists %d pages, more than it holds", count)
 	}
+	seen := make(map[uint64]bool, count)
 	for i := range count {
-		if p := binary.LittleEndian.Uint64(ids[i*8:]); p < 2 || p >= m.pgid {
+		p := binary.LittleEndian.Uint64(ids[i*8:])
+		if p < 2 || p >= m.pgid {
 			return bad("it frees page %d, outside the file's %d pages", p, m.pgid)
 		}
+		if seen[p] {
+			return bad("it frees page %d twice", p)
+		}
+		seen[p] = true
+		free = append(free, p)
 	}
-	return ""
+	return free, overflow + 1, ""
 }
 
 const (
@@ -203,8 +232,8 @@ const (
 // or a leaf, its elements inside it, and met once (a page met twice is a
 // loop, or two parents). Inline buckets (in a leaf value) are checked in
 // place.
-func checkTree(read readPages, root uint64) error {
-	seen := map[uint64]bool{}
+func checkTree(read readPages, root uint64) (seen map[uint64]bool, err error) {
+	seen = map[uint64]bool{}
 	todo := []uint64{root}
 	var leaf func(p []byte, count uint64, depth int) error
 	leaf = func(p []byte, count uint64, depth int) error {
@@ -248,36 +277,41 @@ func checkTree(read readPages, root uint64) error {
 		id := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
 		if seen[id] {
-			return fmt.Errorf("page %d is reached twice (a loop in the tree)", id)
+			return nil, fmt.Errorf("page %d is reached twice (a loop in the tree)", id)
 		}
-		seen[id] = true
-		p, flags, count, err := readPage(read, id)
+		p, flags, count, overflow, err := readPage(read, id)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		for j := range overflow + 1 {
+			if seen[id+j] {
+				return nil, fmt.Errorf("page %d is reached twice (pages %d to %d overlap another)", id+j, id, id+overflow)
+			}
+			seen[id+j] = true
 		}
 		switch flags {
 		case leafPageFlag:
 			if err := leaf(p, count, 0); err != nil {
-				return fmt.Errorf("page %d: %w", id, err)
+				return nil, fmt.Errorf("page %d: %w", id, err)
 			}
 		case branchPageFlag:
 			if count == 0 || pageHeaderSize+count*elementSize > uint64(len(p)) {
-				return fmt.Errorf("page %d: %d branch elements do not fit", id, count)
+				return nil, fmt.Errorf("page %d: %d branch elements do not fit", id, count)
 			}
 			for i := range count {
 				at := pageHeaderSize + i*elementSize
 				e := p[at:]
 				pos, ksize := uint64(binary.LittleEndian.Uint32(e)), uint64(binary.LittleEndian.Uint32(e[4:]))
 				if at+pos+ksize > uint64(len(p)) {
-					return fmt.Errorf("page %d: element %d lies outside its page", id, i)
+					return nil, fmt.Errorf("page %d: element %d lies outside its page", id, i)
 				}
 				todo = append(todo, binary.LittleEndian.Uint64(e[8:]))
 			}
 		default:
-			return fmt.Errorf("page %d is marked %#x, not a branch or leaf", id, flags)
+			return nil, fmt.Errorf("page %d is marked %#x, not a branch or leaf", id, flags)
 		}
 	}
-	return nil
+	return seen, nil
 }
 
 // walkPages reads every key of every bucket, nested ones included: each

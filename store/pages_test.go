@@ -88,3 +88,27 @@ func TestDoctorFindsDamagedFreelist(t *testing.T) {
 	flip(t, s.File, int64(cur.freelist)*ps, 8) // its page id
 	doctorSays(t, s, "freelist page")
 }
+
+// A freelist that offers a page the tree uses passed doctor, and the next
+// writes overwrote that page: every secret was lost.
+func TestDoctorFindsFreelistOfferingAPageInUse(t *testing.T) {
+	s, ps := pagesStore(t)
+	b, _ := os.ReadFile(s.File)
+	m0, m1 := readMeta(b[:ps]), readMeta(b[ps:2*ps])
+	cur := m0
+	if m1.txid > m0.txid {
+		cur = m1
+	}
+	if cur.freelist == ^uint64(0) {
+		t.Skip("this bbolt keeps no freelist on disk")
+	}
+	fl := int64(cur.freelist) * ps
+	if binary.LittleEndian.Uint16(b[fl+10:]) == 0 {
+		t.Skip("the freelist is empty")
+	}
+	binary.LittleEndian.PutUint64(b[fl+pageHeaderSize:], cur.root) // offer the root bucket's page
+	if err := os.WriteFile(s.File, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doctorSays(t, s, "which the tree uses: the next write would overwrite it")
+}
