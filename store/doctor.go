@@ -80,7 +80,11 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 			r.Recipients = len(rs)
 		}
 		live := map[string]bool{} // version keys that a record claims
+		n := 0
 		err := records(tx.Bucket(bktSecrets), func(k, v []byte) error {
+			if n++; n%256 == 0 && ctx.Err() != nil {
+				return ctx.Err() // stopped by the operator
+			}
 			where := "record " + shortHash(k)
 			sc, err := s.decodeSecret(k, v)
 			if err != nil {

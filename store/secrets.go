@@ -320,7 +320,10 @@ func (s *Store) SetMany(ctx context.Context, items []Item) error {
 		}
 	}
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		for _, it := range items {
+		for i, it := range items {
+			if i%256 == 255 && ctx.Err() != nil {
+				return ctx.Err() // stopped: nothing is written
+			}
 			if _, err := s.setTx(tx, it.Path, it.Fields, it.SetOptions); err != nil {
 				return err
 			}
@@ -434,7 +437,10 @@ func (s *Store) GetMany(ctx context.Context, paths []string, o GetOptions, fn fu
 		if mark, err = s.readTailMark(tx); err != nil {
 			return err
 		}
-		for _, p := range paths {
+		for i, p := range paths {
+			if i%256 == 255 && ctx.Err() != nil {
+				return ctx.Err() // stopped before anything was handed out
+			}
 			sc, _, err := s.readSecret(tx, p)
 			if err != nil {
 				return err

@@ -556,6 +556,15 @@ func (s *Store) open(ctx context.Context, readOnly bool) (db *bolt.DB, err error
 // for its duration. A panic from bbolt on a damaged page becomes a
 // CorruptError.
 func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) (err error) {
+	// A long read (doctor, export, audit) stopped by the operator (the
+	// command's context ends on SIGINT) ends with that, not a result.
+	inner := fn
+	fn = func(tx *bolt.Tx) error {
+		if err := inner(tx); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}
 	if db := s.kept.borrow(s.File); db != nil {
 		defer s.kept.giveBack(db)
 		return s.viewOn(db, fn)
@@ -654,7 +663,12 @@ func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) err
 		if tf, err = s.foldTail(tx, lost); err != nil {
 			return err
 		}
-		return fn(tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		// Stopped by the operator (SIGINT) before the commit: nothing
+		// is written (an interrupted import imports nothing).
+		return ctx.Err()
 	})
 	committed = err == nil
 	if committed {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -334,5 +335,41 @@ func TestSetCreatedAt(t *testing.T) {
 	}
 	if sc, _ := s.Show(ctx, "app/old"); !sc.Created.Equal(created) {
 		t.Errorf("created moved to %s on a later write", sc.Created)
+	}
+}
+
+// The long commands catch SIGINT as the end of their context: a change
+// whose context ended before its commit writes nothing, and a long read
+// ends with the context's error, not a result (an interrupted import used
+// to import everything, and exit 0).
+func TestCanceledContextWritesNothing(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := s.Set(ctx, "prod/a", fields("value", "fake-a"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	items := []Item{}
+	for i := range 600 {
+		items = append(items, Item{Path: fmt.Sprintf("bulk/s%d", i), Fields: fields("value", "fake")})
+	}
+	if err := s.SetMany(ctx, items); !errors.Is(err, context.Canceled) {
+		t.Fatalf("SetMany after cancel: %v", err)
+	}
+	if _, err := s.Set(ctx, "prod/b", fields("value", "fake-b"), SetOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Set after cancel: %v", err)
+	}
+	if _, err := s.Doctor(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Doctor after cancel: %v", err)
+	}
+	if err := s.GetMany(ctx, []string{"prod/a"}, GetOptions{}, func(*Secret, Fields) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("GetMany after cancel: %v", err)
+	}
+	heads, err := s.List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(heads) != 1 {
+		t.Fatalf("%d secrets after the canceled writes, want 1", len(heads))
 	}
 }
