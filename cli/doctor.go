@@ -9,11 +9,14 @@ import (
 	"github.com/opsward/ward/store"
 )
 
-type doctorOptions struct{ f *Factory }
+type doctorOptions struct {
+	f           *Factory
+	AcceptOlder bool
+}
 
 func newDoctorCmd(f *Factory) *cobra.Command {
 	opts := &doctorOptions{f: f}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check every record, the audit chain and the key envelope",
 		Long: `Open the store's header and key envelope, then every record and version,
@@ -21,6 +24,11 @@ check that each is where it belongs and agrees with the index, that no
 values are orphaned, and that the audit chain is whole. Values are read to
 check them but never printed. Problems are named by path where the record
 opens, else by the record's keyed hash.
+
+--accept-older-commit goes on from the commit before a newest commit
+record that does not check out (writes are refused until then): after a
+power loss during a ward write, or once what still opens is copied out. It
+is recorded in the audit log.
 
 JSON (--json): {"file","ok","secrets","versions","audit_entries",
 "recipients","problems":[{"where","what"}]}` + exitStatus(
@@ -33,6 +41,8 @@ JSON (--json): {"file","ok","secrets","versions","audit_entries",
 			return runDoctor(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.AcceptOlder, "accept-older-commit", false, "go on from the older commit when the newest commit record is damaged")
+	return cmd
 }
 
 func runDoctor(ctx context.Context, opts *doctorOptions) error {
@@ -40,6 +50,12 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	s, err := f.OpenStore(ctx)
 	if err != nil {
 		return err
+	}
+	if opts.AcceptOlder {
+		if err := s.AcceptOlderCommit(ctx); err != nil {
+			return err
+		}
+		f.status("Went on from the older commit; the audit log records it")
 	}
 	r, err := s.Doctor(ctx)
 	if err != nil {

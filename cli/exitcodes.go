@@ -186,6 +186,9 @@ func defaultHints(err error, storeName string, doctor bool) []string {
 			// doctor itself failed: telling it to run doctor helps nobody.
 			see = "ward never writes over damaged records: restore the damaged file from a backup"
 		}
+		if errors.Is(err, store.ErrNewerCommitLost) {
+			return []string{"if the machine lost power during a ward write, or once you have copied out what still opens (ward export), go on from the older commit: ward doctor --accept-older-commit (recorded in the audit log)"}
+		}
 		var ae *store.AuditError
 		if errors.As(err, &ae) && ae.InTail() {
 			// The tail file holds only audit entries: the secrets are

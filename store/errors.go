@@ -38,13 +38,21 @@ type CorruptError struct {
 	File   string
 	Where  string // e.g. "record 3f9a…", "audit entry 42", "header"
 	Reason string
+	// Err, if set, is a sentinel that names the kind of damage for
+	// errors.Is (ErrNewerCommitLost).
+	Err error
 }
 
 func (e *CorruptError) Error() string {
 	return fmt.Sprintf("store %s is damaged: %s: %s", e.File, e.Where, e.Reason)
 }
 
-func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+func (e *CorruptError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrCorrupt, e.Err}
+	}
+	return []error{ErrCorrupt}
+}
 
 // fileErr drops the *fs.PathError around a file operation's error where
 // the message already names the file: "open audit log F: is a directory",

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -105,8 +107,12 @@ func (s *Store) checkPages() (out []string, treeOK bool) {
 	if ps < 512 || ps > 1<<16 || ps&(ps-1) != 0 {
 		return []string{fmt.Sprintf("the meta page gives a page size of %d", ps)}, false
 	}
-	if !other.ok {
-		out = append(out, fmt.Sprintf("one of the two meta pages is damaged: the store reads as of commit %d; if that page held a later commit, the last change is lost (a power loss during a write leaves this too, and that write was not acknowledged)", cur.txid))
+	switch {
+	case other.ok:
+	case other.txid+1 == cur.txid:
+		out = append(out, fmt.Sprintf("the older of the two commit records (meta pages) is damaged: nothing is lost, the next write rewrites it (commit %d is current)", cur.txid))
+	default:
+		out = append(out, fmt.Sprintf("the newest commit record (a meta page) does not check out: the store reads as of commit %d, and the change after it may be lost (a power loss during a write leaves this too); writes are refused until ward doctor --accept-older-commit", cur.txid))
 	}
 	if cur.pgid < 3 || cur.pgid > uint64(size/ps) {
 		return append(out, fmt.Sprintf("the meta page says %d pages, the file holds %d", cur.pgid, size/ps)), false
@@ -330,4 +336,67 @@ func walkPages(tx *bolt.Tx) error {
 		})
 	}
 	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walk(b) })
+}
+
+// ErrNewerCommitLost: the meta page of the store file's newest commit does
+// not check out, so bbolt reads the commit before it.
+var ErrNewerCommitLost = errors.New("the store's newest commit record does not check out")
+
+// checkMetas reads the two meta pages (two small reads) before a write.
+// When the newer one is damaged, bbolt reads the older commit as if it
+// were all, and the write would overwrite the damaged page: the change
+// it held (a set, with its audit entry) gone without a trace. A power
+// loss during a commit leaves the same (a commit never acknowledged);
+// AcceptOlderCommit goes on from there on purpose, and records it. The
+// older page damaged loses nothing: the write rewrites it.
+func (s *Store) checkMetas() error {
+	f, err := os.Open(s.File)
+	if err != nil {
+		return nil // the open that follows says what is wrong
+	}
+	defer f.Close()
+	read := func(off int64) diskMeta {
+		b := make([]byte, pageHeaderSize+metaSize)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return diskMeta{}
+		}
+		return readMeta(b)
+	}
+	m0 := read(0)
+	ps := int64(os.Getpagesize())
+	if m0.ok {
+		ps = int64(m0.pageSize)
+	}
+	m1 := read(ps)
+	if m0.ok == m1.ok {
+		return nil // both sound, or both damaged (bbolt refuses the file)
+	}
+	good, bad := m0, m1
+	if m1.ok {
+		good, bad = m1, m0
+	}
+	if bad.txid+1 == good.txid {
+		return nil // the older record: nothing is lost
+	}
+	return &CorruptError{File: s.File, Where: "meta page", Err: ErrNewerCommitLost, Reason: fmt.Sprintf(
+		"the newest commit record does not check out: the store reads as of commit %d, and the change after it may be lost (a power loss during a write leaves this too); nothing is written over it", good.txid)}
+}
+
+// AcceptOlderCommit goes on from the older commit when the newest commit
+// record does not check out (see checkMetas), and records that in the
+// store's audit chain: after a power loss during a write, or once what
+// can be recovered from the damaged file was copied out.
+func (s *Store) AcceptOlderCommit(ctx context.Context) error {
+	if s.keys == nil {
+		return errNotUnlocked
+	}
+	if err := s.checkMetas(); err == nil {
+		return fmt.Errorf("store %s: both commit records check out: nothing to accept: %w", s.File, ErrNotFound)
+	}
+	s.acceptOlder = true
+	defer func() { s.acceptOlder = false }()
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		return s.appendAudit(tx, Entry{Action: "accept-older-commit", Outcome: "ok",
+			Detail: "the newest commit record did not check out: went on from the commit before it; the change it held, if any, is lost"})
+	})
 }

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,7 +68,66 @@ func TestDoctorFindsDamagedMetaPage(t *testing.T) {
 		newer = 1
 	}
 	flip(t, s.File, newer*ps+pageHeaderSize+20, 8) // in its root
-	doctorSays(t, s, "one of the two meta pages is damaged")
+	doctorSays(t, s, "the newest commit record (a meta page) does not check out")
+	// What the lost commit held is not reported missing: damage is.
+	ctx0 := context.Background()
+	if _, _, err := s.Get(ctx0, "prod/c", GetOptions{}); !errors.Is(err, ErrNewerCommitLost) {
+		t.Errorf("get of the secret the lost commit held: %v", err)
+	}
+	if _, err := s.List(ctx0, ""); !errors.Is(err, ErrNewerCommitLost) {
+		t.Errorf("list: %v", err)
+	}
+	// A write would overwrite the damaged record, and with it the last
+	// trace of the change it held: refused, the file as it was.
+	ctx := context.Background()
+	sum := fileSum(t, s.File)
+	if _, err := s.Set(ctx, "prod/d", fields("value", "fake-d"), SetOptions{}); !errors.Is(err, ErrNewerCommitLost) || !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("set over a damaged newest commit record: %v", err)
+	}
+	if fileSum(t, s.File) != sum {
+		t.Fatal("the store changed")
+	}
+	// Going on from the older commit is a decision, and it is recorded.
+	if err := s.AcceptOlderCommit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Set(ctx, "prod/d", fields("value", "fake-d"), SetOptions{}); err != nil {
+		t.Fatalf("set after accepting: %v", err)
+	}
+	if r, err := s.Doctor(ctx); err != nil || !r.OK() {
+		t.Fatalf("doctor after accepting: %v %+v", err, r)
+	}
+	es, err := s.Audit(ctx, AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(es, func(e Entry) bool { return e.Action == "accept-older-commit" }) {
+		t.Error("the audit log does not record going on from the older commit")
+	}
+	if err := s.AcceptOlderCommit(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("accepting with nothing to accept: %v", err)
+	}
+}
+
+// The older commit record damaged loses nothing: writes go on, and
+// rewrite it.
+func TestOlderMetaPageDamagedLosesNothing(t *testing.T) {
+	s, ps := pagesStore(t)
+	b, _ := os.ReadFile(s.File)
+	m0, m1 := readMeta(b[:ps]), readMeta(b[ps:2*ps])
+	older := int64(1)
+	if m1.txid > m0.txid {
+		older = 0
+	}
+	flip(t, s.File, older*ps+pageHeaderSize+20, 8)
+	doctorSays(t, s, "the older of the two commit records (meta pages) is damaged: nothing is lost")
+	ctx := context.Background()
+	if _, err := s.Set(ctx, "prod/d", fields("value", "fake-d"), SetOptions{}); err != nil {
+		t.Fatalf("set: %v", err)
+	}
+	if r, err := s.Doctor(ctx); err != nil || !r.OK() {
+		t.Fatalf("doctor after the write: %v %+v", err, r)
+	}
 }
 
 // Only a writer reads the freelist: damage there passed doctor, then every

@@ -410,7 +410,7 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, s.lostOrNotFound(err)
 	}
 	if err := s.auditWith(ctx, &mark, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n}); err != nil {
 		return nil, nil, err
@@ -488,7 +488,20 @@ func (s *Store) Show(ctx context.Context, path string) (*Secret, error) {
 		sc, _, err = s.readSecret(tx, path)
 		return err
 	})
-	return sc, err
+	return sc, s.lostOrNotFound(err)
+}
+
+// lostOrNotFound is err, unless err says not found and the store's newest
+// commit record does not check out: the secret may be in the commit that
+// bbolt, reading the one before, cannot see (see checkMetas). Only a miss
+// pays for the check.
+func (s *Store) lostOrNotFound(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		if merr := s.checkMetas(); merr != nil {
+			return merr
+		}
+	}
+	return err
 }
 
 // Exists reports whether a secret is at path.
@@ -503,6 +516,11 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 // List returns the heads of every secret whose path starts with prefix
 // (a folder "prod/" or any string), sorted by path.
 func (s *Store) List(ctx context.Context, prefix string) ([]Head, error) {
+	// A list is what the operator takes for the store's contents: not
+	// from a commit before one whose record is damaged.
+	if err := s.checkMetas(); err != nil {
+		return nil, err
+	}
 	var out []Head
 	err := s.EachHead(ctx, prefix, func(h Head) error {
 		out = append(out, h)

@@ -156,7 +156,9 @@ type Store struct {
 	// and have not met the store yet; the next transaction checks them.
 	keyUnchecked bool
 	creating     bool
-	cached       bool // the data key is in the session cache (see recache)
+	// acceptOlder lets AcceptOlderCommit write past checkMetas.
+	acceptOlder bool
+	cached      bool // the data key is in the session cache (see recache)
 	// format is the store's format as Open read it (FormatVersion once
 	// this process wrote it): a format-1 store gets tail entries in its
 	// own JSON form until a write upgrades it, so an older ward can
@@ -629,6 +631,11 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 // updateTail is update; with lost set, an audit tail found missing is
 // recorded as lost and started afresh (RestartTail) instead of refused.
 func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) error) (err error) {
+	if !s.acceptOlder {
+		if err := s.checkMetas(); err != nil {
+			return err
+		}
+	}
 	// The kept handle's shared lock would keep this process's own
 	// exclusive one waiting.
 	s.dropKept()
