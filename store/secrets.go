@@ -179,6 +179,9 @@ type SetOptions struct {
 	CreateOnly bool
 	// Delete names fields to drop from the merged version (with Merge).
 	Delete []string
+	// Rename moves fields of the current version to new names (old name
+	// to new, with Merge), values unread by the caller.
+	Rename map[string]string
 	// EditMeta, if set, changes the metadata in the same transaction as
 	// the values, so an edit is one version and one audit entry, whole or
 	// not at all.
@@ -204,8 +207,11 @@ func (s *Store) Set(ctx context.Context, path string, f Fields, o SetOptions) (V
 	if err != nil {
 		return VersionInfo{}, err
 	}
-	if err := checkFields(f); err != nil {
-		return VersionInfo{}, fmt.Errorf("set %s: %w", path, err)
+	// A merge that only renames or deletes fields gives none itself.
+	if len(f) > 0 || !o.Merge || len(o.Rename)+len(o.Delete) == 0 {
+		if err := checkFields(f); err != nil {
+			return VersionInfo{}, fmt.Errorf("set %s: %w", path, err)
+		}
 	}
 	if o.Action == "" {
 		o.Action = "set"
@@ -251,6 +257,23 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 		for k, v := range cur {
 			nf[k] = v
 		}
+		for from, to := range o.Rename {
+			if _, ok := cur[from]; !ok {
+				return vi, fmt.Errorf("set %s: no field %q to rename: %w", path, from, ErrNotFound)
+			}
+			if _, taken := cur[to]; taken && o.Rename[to] == "" {
+				return vi, fmt.Errorf("set %s: cannot rename %q to %q, which is taken: %w", path, from, to, ErrExists)
+			}
+			if _, err := CleanField(to); err != nil {
+				return vi, err
+			}
+			delete(nf, from)
+		}
+		for from, to := range o.Rename { // after every delete: a swap works
+			if _, typed := f[to]; !typed {
+				nf[to] = cur[from]
+			}
+		}
 		for k, v := range f {
 			nf[k] = v
 		}
@@ -260,6 +283,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 		if len(nf) == 0 {
 			return vi, fmt.Errorf("set %s: every field would be deleted; retire or purge the secret instead", path)
 		}
+	}
+	if len(nf) == 0 {
+		return vi, fmt.Errorf("set %s: no fields to set: %w", path, ErrBadValue)
 	}
 	// Writing a new value brings a retired secret back; a secret created
 	// retired (an import of one) stays as it was given.

@@ -373,3 +373,39 @@ func TestCanceledContextWritesNothing(t *testing.T) {
 		t.Fatalf("%d secrets after the canceled writes, want 1", len(heads))
 	}
 }
+
+// Rename moves a field's value to a new name in a merged version, unread
+// by the caller; to a name taken, or from one missing, it is refused.
+func TestSetRename(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("password", "fake-p", "user", "fake-u"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Set(ctx, "prod/db", nil, SetOptions{Merge: true, Rename: map[string]string{"password": "pass"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, f, err := s.Get(ctx, "prod/db", GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f["pass"].Reveal() != "fake-p" || f["user"].Reveal() != "fake-u" || len(f) != 2 {
+		t.Fatalf("fields after rename: %q", f.Names())
+	}
+	// A swap keeps both values.
+	if _, err := s.Set(ctx, "prod/db", nil, SetOptions{Merge: true, Rename: map[string]string{"pass": "user", "user": "pass"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, f, _ = s.Get(ctx, "prod/db", GetOptions{}); f["user"].Reveal() != "fake-p" || f["pass"].Reveal() != "fake-u" {
+		t.Fatalf("after a swap: %q", f.Names())
+	}
+	if _, err := s.Set(ctx, "prod/db", nil, SetOptions{Merge: true, Rename: map[string]string{"pass": "user"}}); !errors.Is(err, ErrExists) {
+		t.Errorf("rename onto a taken name: %v", err)
+	}
+	if _, err := s.Set(ctx, "prod/db", nil, SetOptions{Merge: true, Rename: map[string]string{"nope": "x"}}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("rename of a missing field: %v", err)
+	}
+	if _, err := s.Set(ctx, "prod/new", nil, SetOptions{Merge: true, Rename: map[string]string{"a": "b"}}); err == nil {
+		t.Error("a new secret with no fields was written")
+	}
+}

@@ -202,6 +202,55 @@ func TestEditFormStatusAndExpiry(t *testing.T) {
 	d.must(`expiry "2031-06-30x"`)
 }
 
+// The edit form renames a field (its value moves, unread), removes one
+// whose name is emptied, and refuses a second field of a name already
+// there (a rename was dropped silently, and a duplicate overwrote).
+func TestEditFormRenamesAndRemovesFields(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb") // fields password, username
+	d.keys("e")
+	d.tabTo("name") // password
+	for range len("password") {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.typeText("pass")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db (version 3)")
+	_, f, err := s.Get(ctx, "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.Names(), []string{"pass", "username"}) || f["pass"].Reveal() != canary+"db-password-2" {
+		t.Fatalf("after the rename: fields %q", f.Names())
+	}
+	// A second field named as one already there is refused.
+	d.keys("e", "ctrl+n")
+	d.typeText("username")
+	d.keys("tab")
+	d.typeText(canary + "dup")
+	d.keys("ctrl+s")
+	d.must(`field "username" appears twice`)
+	d.keys("esc", "y")
+	// Emptying a name removes the field.
+	d.keys("e")
+	d.tabTo("name") // pass
+	for range len("pass") {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db (version 4)")
+	_, f, err = s.Get(ctx, "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.Names(), []string{"username"}) || f["username"].Reveal() != canary+"user" {
+		t.Fatalf("after the removal: fields %q", f.Names())
+	}
+}
+
 // An edit saved over a version written meanwhile elsewhere is refused,
 // not a silent overwrite: the other writer's version stays current.
 func TestEditSecretFormConflict(t *testing.T) {

@@ -55,6 +55,9 @@ type fieldInput struct {
 	// suggested: the name was put there by the form ("value", a kind's
 	// usual fields); the first character typed replaces it.
 	suggested bool
+	// orig, in the edit form, is the name the field has in the current
+	// version: a changed name renames it, an emptied one removes it.
+	orig string
 }
 
 const valuePlaceholder = "(typed value is not shown)"
@@ -146,6 +149,7 @@ func (f *secretForm) addField(name string) {
 	fi.suggested = f.edit == nil && name != ""
 	if f.edit != nil && name != "" {
 		fi.value.Placeholder = "unchanged"
+		fi.orig = name
 	}
 	f.fields = append(f.fields, fi)
 }
@@ -466,22 +470,34 @@ func (f *secretForm) setValue(i int, v string) {
 // discardFormMsg is the yes of the discard question for form f.
 type discardFormMsg struct{ f *secretForm }
 
+// formResult is what a valid form saves.
+type formResult struct {
+	path string
+	meta store.Meta
+	vals store.Fields
+	// In the edit form: fields renamed (old name to new) and removed.
+	rename map[string]string
+	del    []string
+}
+
 // collect validates the form and builds what to save. Errors name the
 // input, never repeat a value.
-func (f *secretForm) collect() (string, store.Meta, store.Fields, error) {
+func (f *secretForm) collect() (formResult, error) {
+	var r formResult
 	path, err := store.CleanPath(f.meta[inPath].Value())
 	if err != nil {
-		return "", store.Meta{}, nil, err
+		return r, err
 	}
 	rot, err := store.ParseDuration(f.meta[inRotate].Value())
 	if err != nil {
-		return "", store.Meta{}, nil, fmt.Errorf("rotate every: %w", err)
+		return r, fmt.Errorf("rotate every: %w", err)
 	}
 	exp, err := store.ParseExpiry(f.meta[inExpires].Value())
 	if err != nil {
-		return "", store.Meta{}, nil, err
+		return r, err
 	}
-	m := store.Meta{
+	r.path = path
+	r.meta = store.Meta{
 		Kind:        store.Kinds[f.kind],
 		Status:      store.Statuses[f.status],
 		Expires:     exp,
@@ -491,34 +507,55 @@ func (f *secretForm) collect() (string, store.Meta, store.Fields, error) {
 		Description: strings.TrimSpace(f.meta[inDesc].Value()),
 		RotateEvery: rot,
 	}
-	vals := store.Fields{}
+	r.vals = store.Fields{}
+	names := map[string]bool{} // every name the new version will have
 	for i, fi := range f.fields {
 		name := strings.TrimSpace(fi.name.Value())
 		v := fi.value.Value()
 		if v == "" && !fi.held.IsZero() {
 			v = fi.held.Reveal()
 		}
-		if name == "" && v == "" {
-			continue
-		}
-		if _, err := store.CleanField(name); err != nil {
-			return "", m, nil, fmt.Errorf("field %d: %w", i+1, err)
-		}
-		if _, dup := vals[name]; dup {
-			return "", m, nil, fmt.Errorf("field %q appears twice", name)
-		}
-		if v == "" {
-			if f.edit == nil {
-				return "", m, nil, fmt.Errorf("field %q has no value", name)
+		if name == "" {
+			if v != "" {
+				return r, fmt.Errorf("field %d has a value but no name", i+1)
+			}
+			if fi.orig != "" {
+				r.del = append(r.del, fi.orig) // name emptied: removed
 			}
 			continue
 		}
-		vals[name] = wcrypto.NewSecret(v)
+		if _, err := store.CleanField(name); err != nil {
+			return r, fmt.Errorf("field %d: %w", i+1, err)
+		}
+		if names[name] {
+			return r, fmt.Errorf("field %q appears twice", name)
+		}
+		names[name] = true
+		if fi.orig != "" && name != fi.orig {
+			if v == "" {
+				if r.rename == nil {
+					r.rename = map[string]string{}
+				}
+				r.rename[fi.orig] = name // the value moves, unread
+			} else {
+				r.del = append(r.del, fi.orig)
+			}
+		}
+		if v == "" {
+			if f.edit == nil {
+				return r, fmt.Errorf("field %q has no value", name)
+			}
+			continue
+		}
+		r.vals[name] = wcrypto.NewSecret(v)
 	}
-	if f.edit == nil && len(vals) == 0 {
-		return "", m, nil, errors.New("a secret needs at least one field with a value")
+	if f.edit == nil && len(r.vals) == 0 {
+		return r, errors.New("a secret needs at least one field with a value")
 	}
-	return path, m, vals, nil
+	if len(names) == 0 {
+		return r, errors.New("a secret keeps at least one field: to remove it all, retire it (d)")
+	}
+	return r, nil
 }
 
 func splitList(s string) []string {
@@ -535,16 +572,17 @@ func (f *secretForm) save() tea.Cmd {
 	if f.saving != "" {
 		return nil
 	}
-	path, m, vals, err := f.collect()
+	r, err := f.collect()
 	if err != nil {
 		f.err = err
 		return nil
 	}
+	path, m := r.path, r.meta
 	f.err, f.saving = nil, path
 	s, ctx := f.c.Store, f.c.Ctx
 	if f.edit == nil {
 		return func() tea.Msg {
-			vi, err := s.Set(ctx, path, vals, store.SetOptions{CreateOnly: true, Meta: &m})
+			vi, err := s.Set(ctx, path, r.vals, store.SetOptions{CreateOnly: true, Meta: &m})
 			if err != nil {
 				err = fmt.Errorf("add %s: %w", path, err)
 			}
@@ -552,7 +590,7 @@ func (f *secretForm) save() tea.Cmd {
 		}
 	}
 	at := f.edit.Current
-	return func() tea.Msg { return editSecret(ctx, s, path, at, m, vals) }
+	return func() tea.Msg { return editSecret(ctx, s, at, r) }
 }
 
 // editSecret writes the metadata and, if any were typed, the values merged
@@ -560,7 +598,8 @@ func (f *secretForm) save() tea.Cmd {
 // check-and-set against version at, the one the form was opened on: a
 // version written meanwhile (another terminal, a sync) is not silently
 // overwritten by values typed over an older one.
-func editSecret(ctx context.Context, s *store.Store, path string, at int, m store.Meta, vals store.Fields) savedMsg {
+func editSecret(ctx context.Context, s *store.Store, at int, r formResult) savedMsg {
+	path, m := r.path, r.meta
 	edit := func(old *store.Meta) error {
 		old.Kind, old.Owner, old.Tags, old.Usage = m.Kind, m.Owner, m.Tags, m.Usage
 		old.Description, old.RotateEvery = m.Description, m.RotateEvery
@@ -573,14 +612,16 @@ func editSecret(ctx context.Context, s *store.Store, path string, at int, m stor
 		}
 		return fmt.Errorf("edit %s: %w", path, err)
 	}
-	if len(vals) == 0 {
+	if len(r.vals) == 0 && len(r.rename) == 0 && len(r.del) == 0 {
 		_, err := s.SetMetaWith(ctx, path, store.MetaOptions{IfVersion: at}, edit)
 		if err != nil {
 			err = fail(err)
 		}
 		return savedMsg{path: path, err: err}
 	}
-	vi, err := s.Set(ctx, path, vals, store.SetOptions{Merge: true, EditMeta: edit, IfVersion: at})
+	// Values typed, fields renamed or removed: a new version, merged over
+	// the current one in the store (the form never read its values).
+	vi, err := s.Set(ctx, path, r.vals, store.SetOptions{Merge: true, EditMeta: edit, IfVersion: at, Rename: r.rename, Delete: r.del})
 	if err != nil {
 		err = fail(err)
 	}
