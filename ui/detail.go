@@ -27,13 +27,15 @@ import (
 const mask = "••••••••"
 
 type detailKeys struct {
-	Up, Down, Reveal, Copy, Edit, Gen, History, Retire, Add, Back key.Binding
+	Up, Down, PgUp, PgDown, Reveal, Copy, Edit, Gen, History, Retire, Add, Back key.Binding
 }
 
 func newDetailKeys() detailKeys {
 	return detailKeys{
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "prev field")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next field")),
+		PgUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "scroll up")),
+		PgDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d", " "), key.WithHelp("pgdn", "scroll down")),
 		Reveal:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal")),
 		Copy:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
 		Edit:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
@@ -53,7 +55,7 @@ func (k detailKeys) ShortHelp() []key.Binding {
 
 func (k detailKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Reveal, k.Copy},
+		{k.Up, k.Down, k.PgUp, k.PgDown, k.Reveal, k.Copy},
 		{k.Edit, k.Gen, k.Add},
 		{k.History, k.Retire, k.Back},
 	}
@@ -69,6 +71,12 @@ type detail struct {
 	err    error
 	fields []string // the current version's field names
 	sel    int
+	// scroll moves the view below (or above) the selected field, by
+	// lines: a revealed value taller than the screen, the versions below
+	// many fields. Moving the selection resets it.
+	scroll int
+	// page is how many lines the last View showed, for pgup/pgdn.
+	page int
 
 	shown map[string]wcrypto.Secret // revealed values by field
 	// shownSeq counts reveals, hides and leaves: a reveal's answer or
@@ -321,9 +329,13 @@ func (d *detail) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Back):
 		return d.c.pop(d)
 	case key.Matches(msg, k.Up):
-		d.sel = max(0, d.sel-1)
+		d.sel, d.scroll = max(0, d.sel-1), 0
 	case key.Matches(msg, k.Down):
-		d.sel = min(len(d.fields)-1, d.sel+1)
+		d.sel, d.scroll = min(len(d.fields)-1, d.sel+1), 0
+	case key.Matches(msg, k.PgDown):
+		d.scroll += max(1, d.page-2)
+	case key.Matches(msg, k.PgUp):
+		d.scroll -= max(1, d.page-2)
 	case key.Matches(msg, k.Reveal):
 		f := d.field()
 		if _, ok := d.shown[f]; ok {

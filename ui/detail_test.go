@@ -295,3 +295,42 @@ func TestDetailRetiredShowsNoRotationDue(t *testing.T) {
 	d.must("old/key", "retired")
 	d.mustNot("rotation", "due ")
 }
+
+// A revealed value taller than the screen is read whole with pgdn/pgup
+// (at 50×15 the middle of a certificate could not be reached), and the
+// versions below many fields too.
+func TestDetailPagesThroughATallValue(t *testing.T) {
+	s := newTestStore(t)
+	var lines []string
+	for i := 1; i <= 40; i++ {
+		lines = append(lines, fmt.Sprintf("%sline-%02d", canary, i))
+	}
+	if _, err := s.Set(context.Background(), "dev/tall/cert", store.Fields{"certificate": wcrypto.NewSecret(strings.Join(lines, "\n"))}, store.SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 50, 15)
+	openDetail(t, d, "tallcert")
+	d.keys("r")
+	seen := map[string]bool{}
+	for range 12 {
+		v := d.view()
+		for _, l := range lines {
+			if strings.Contains(v, l) {
+				seen[l] = true
+			}
+		}
+		if !strings.Contains(v, "dev/tall/cert") {
+			t.Fatalf("the title scrolled away:\n%s", v)
+		}
+		d.keys("pgdown")
+	}
+	if len(seen) != len(lines) {
+		t.Errorf("%d of the %d lines were reachable", len(seen), len(lines))
+	}
+	d.must("Versions")
+	for range 12 {
+		d.keys("pgup")
+	}
+	d.must(canary + "line-01")
+}

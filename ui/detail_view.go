@@ -42,20 +42,31 @@ func (d *detail) View(w, h int) string {
 	fields, sel := d.fieldLines(w)
 	sel += len(lines)
 	lines = append(lines, fields...)
-	// Versions fill what room is left, newest first.
-	room := h - len(lines) - 2
-	if room > 0 {
-		lines = append(lines, "", st.Detail.Section.Render("Versions"))
-		lines = append(lines, versionLines(&st, sc, w, room)...)
-	}
-	// More fields than fit: scroll so the selected one (what r and c act
-	// on) is on the screen, with the line below it; the title stays, and
-	// marks say what is above and below.
+	// Versions fill what room is left, newest first; below the fields
+	// (scrolled to) when there is none.
+	room := max(h-len(lines)-2, 4)
+	lines = append(lines, "", st.Detail.Section.Render("Versions"))
+	lines = append(lines, versionLines(&st, sc, w, room)...)
+	d.page = h - 1
 	if len(lines) <= h {
+		d.scroll = 0
 		return strings.Join(lines, "\n")
 	}
-	mark := func(s string) string { return st.App.Muted.Render("  " + s) }
-	return lines[0] + "\n" + scrollMarked(lines[1:], sel-1, h-1, mark)
+	// More than fits: scroll so the selected field (what r and c act on)
+	// is on the screen with the line below it, or as far past it as
+	// pgdn/pgup moved; the title stays, and marks say what is above and
+	// below.
+	at := sel - 1 + d.scroll
+	if at >= len(lines)-1 {
+		at = len(lines) - 2
+		d.scroll = at - (sel - 1)
+	}
+	if at < 0 {
+		at = 0
+		d.scroll = -(sel - 1)
+	}
+	mark := func(s string) string { return st.App.Muted.Render("  " + s + " (pgup/pgdn)") }
+	return lines[0] + "\n" + scrollMarked(lines[1:], at, h-1, mark)
 }
 
 func (d *detail) metaLines(w int) []string {
