@@ -220,7 +220,7 @@ func (r *Root) View() string {
 		keys = combinedKeys{local: d.Keys(), global: r.c.Keys}
 	}
 	gk := r.c.Keys
-	gk.Quit.SetEnabled(!r.typing())
+	gk.Quit.SetEnabled(!r.typing() && r.topDialog() == nil)
 	gk.Help.SetEnabled(!r.typing())
 	keys = withGlobals(keys, gk)
 	var helpView string

@@ -266,7 +266,7 @@ func (s *syncScreen) rowView(r planRow, selected bool, pathW, w int) string {
 	if selected {
 		marker = "› "
 	}
-	left := marker + padRight(label, 14) + padRight(fit(path, pathW), pathW) + "  "
+	left := marker + padRight(label, 14) + padRight(fitMiddle(path, pathW), pathW) + "  "
 	if selected {
 		left = st.List.Selected.Render(left)
 	}
