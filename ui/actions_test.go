@@ -691,7 +691,7 @@ func TestFormRefusesMultiLinePaste(t *testing.T) {
 	d.typeText("prod/pem")
 	d.tabTo("  value")
 	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("-----BEGIN FAKE-----\nAAAA\n-----END FAKE-----"), Paste: true})
-	d.must("pasted text with line breaks or tabs")
+	d.must("pasted text with line breaks or tabs", "ward set PATH#FIELD < FILE") // the way out, not cut off
 	d.keys("ctrl+s")
 	if _, _, err := s.Get(context.Background(), "prod/pem", store.GetOptions{}); err == nil {
 		t.Fatal("the form saved a value after refusing the paste")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsward/ward/store"
 )
@@ -67,20 +68,33 @@ func (f *secretForm) View(w, h int) string {
 		saveLabel = "saving…"
 	}
 	lines = append(lines, row(cur.kind == fSave, "", saveLabel))
-	var foot string
+	// The complaint or note: whole, on up to three lines (the paste
+	// refusal's way out was cut off at 80 columns).
+	var foot []string
+	text, style := "", st.App.Muted
 	switch {
 	case f.err != nil:
-		foot = st.Form.Error.Render(f.err.Error())
+		text, style = f.err.Error(), st.Form.Error
 	case f.note != "":
-		foot = st.App.Muted.Render(f.note)
+		text = f.note
 	}
-	if foot != "" && h > 2 {
+	if text != "" {
+		foot = strings.Split(ansi.Wrap(text, max(1, w), " "), "\n")
+		if len(foot) > 3 {
+			foot = foot[:3]
+			foot[2] = fit(foot[2]+" …", w)
+		}
+		for i, l := range foot {
+			foot[i] = style.Render(fit(l, w))
+		}
+	}
+	if len(foot) > 0 && h > len(foot)+1 {
 		// Always in view, below the part that scrolls: a form taller
 		// than the screen would otherwise hide why ctrl+s did nothing.
-		return scrollTo(lines, focusLine, h-2) + "\n\n" + fit(foot, w)
+		return scrollTo(lines, focusLine, h-len(foot)-1) + "\n\n" + strings.Join(foot, "\n")
 	}
-	if foot != "" {
-		lines = append(lines, "", fit(foot, w))
+	if len(foot) > 0 {
+		lines = append(append(lines, ""), foot...)
 	}
 	return scrollTo(lines, focusLine, h)
 }
