@@ -141,11 +141,9 @@ func (r *Root) handleGlobalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 
 func (r *Root) pushScreen(s screen) tea.Cmd {
 	r.screens = append(r.screens, s)
-	// An error is about what was done on the screen below; the new
+	// A message is about what was done on the screen below; the new
 	// screen starts without it (the clipboard countdown stays).
-	if r.status.err != nil {
-		r.status.set("", nil)
-	}
+	r.status.set("", nil)
 	return s.Init()
 }
 

@@ -541,7 +541,7 @@ func syncHint(remote string, err error) string {
 	var me *wsync.MountError
 	switch {
 	case errors.Is(err, wsync.ErrLoginAgain), errors.Is(err, wsync.ErrNoToken):
-		return "log in, then p to plan again: ward remote login " + remote
+		return "log in (ward remote login " + remote + "; with no OS keyring, a token in ~/.vault-token, or VAULT_TOKEN set before ward starts), then p to plan again"
 	case errors.Is(err, wsync.ErrUnreachable):
 		return "check that the server is up and the address is right (ward remote ls), then p to plan again; if the token has expired meanwhile: ward remote login " + remote
 	case errors.As(err, &me), errors.Is(err, wsync.ErrNotKVv2):
