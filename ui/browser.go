@@ -10,7 +10,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/opsward/ward/store"
 )
@@ -389,16 +388,8 @@ func (b *browser) View(w, h int) string {
 		b.offset--
 	}
 	now := b.c.Now()
-	// The badge column is as wide as the widest badges on screen: names
-	// get the rest, and the columns line up on the screen.
-	badgeW := 0
 	for r := b.offset; r < len(rows) && r < b.offset+n; r++ {
-		if rows[r] >= 0 {
-			badgeW = max(badgeW, lipgloss.Width(renderBadges(badgesFor(&b.c.Styles, &b.heads[rows[r]], now))))
-		}
-	}
-	for r := b.offset; r < len(rows) && r < b.offset+n; r++ {
-		lines = append(lines, b.rowView(rows[r], r == b.cursor, w, badgeW, now))
+		lines = append(lines, b.rowView(rows[r], r == b.cursor, w, now))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -11,7 +11,7 @@ import (
 // rowView draws one row: a folder heading, or a secret with its kind and
 // badges on the right. The name is cut, never the badges: a badge is the
 // reason to look.
-func (b *browser) rowView(row int32, selected bool, w, badgeW int, now time.Time) string {
+func (b *browser) rowView(row int32, selected bool, w int, now time.Time) string {
 	st := b.c.Styles
 	if row < 0 {
 		f := b.folders[-row-1]
@@ -38,7 +38,14 @@ func (b *browser) rowView(row int32, selected bool, w, badgeW int, now time.Time
 	if w >= 60 {
 		// Columns: name, kind, badges. The name column's width depends on
 		// the window only, so the columns line up row after row.
-		nameW := max(16, w-2-1-12-1-badgeW)
+		// Room for one badge, by the window's width alone so the kind
+		// column stays put while scrolling; a row with more badges gives
+		// its name the difference.
+		reserve := 18
+		if w >= 100 {
+			reserve = min(36, w/5)
+		}
+		nameW := max(16, w-2-1-12-1-max(reserve, lipgloss.Width(badges)))
 		line = marker + padRight(fitMiddle(name, nameW), nameW) + " " + st.List.Kind.Render(padRight(string(h.Kind), 12)) + " " + badges
 	} else {
 		nameW := max(8, w-2-1-lipgloss.Width(badges))
