@@ -56,6 +56,11 @@ JSON (--json): [{"path","kind","status","version","updated","owner",
 func runLs(ctx context.Context, opts *lsOptions) error {
 	f := opts.f
 	prefix := strings.TrimLeft(opts.Prefix, "/")
+	if p := strings.TrimSuffix(prefix, "/"); p != "" {
+		if _, err := store.CleanPath(p); err != nil {
+			return &usageError{fmt.Errorf("prefix: %w", err)} // it matches nothing ward stores
+		}
+	}
 	s, err := f.OpenStore(ctx)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ recipient's identity file opens the store. On a terminal ward asks you to
 type the recipient's fingerprint to confirm; elsewhere it needs --yes.
 
 JSON (--json): {"recipient","fingerprint","action":"rm"}` + exitStatus(
-			"2    bad recipient, or the store's own identity without --own",
+			"2    bad recipient, the last one, or the store's own identity without --own",
 			"3    not a recipient of the store",
 			"6    not on a terminal and no --yes",
 		),
@@ -145,6 +145,9 @@ func runRecipientsChange(ctx context.Context, f *Factory, r string, remove, allo
 		}
 		if !slices.Contains(rs, canon) {
 			return withHint(fmt.Errorf("recipient %s is not one of the store's: %w", fp, store.ErrNotFound), "ward recipients ls lists them")
+		}
+		if len(rs) == 1 {
+			return usageErrorf("recipient %s is the last one: the store would be unreadable", fp)
 		}
 		what := "removing recipient " + fp + " and re-keying the store"
 		if own = rs[0] == canon; own {

@@ -50,6 +50,18 @@ func runRollback(ctx context.Context, opts *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
+	if sc, err := s.Show(ctx, path); err == nil && sc.Current == opts.To {
+		// Rolling back to the current version would add a copy of it.
+		if f.JSON {
+			return f.printJSON(struct {
+				Path    string `json:"path"`
+				Version int    `json:"version"`
+				From    int    `json:"from"`
+			}{path, sc.Current, opts.To})
+		}
+		f.status("Nothing changed: version %d of %s is the current one", opts.To, path)
+		return nil
+	}
 	vi, err := s.Rollback(ctx, path, opts.To)
 	if err != nil {
 		return err
