@@ -88,7 +88,25 @@ func initStore(c *Common, o store.InitOptions) tea.Cmd {
 	}
 }
 
-func (f *firstRun) Init() tea.Cmd { return nil }
+// keyringProbedMsg says whether the OS keyring answered the probe made
+// when the welcome screen opened.
+type keyringProbedMsg struct{ err error }
+
+// Init asks the keyring, in the background, whether it answers (a read of
+// an item nobody stores): where it does not, the welcome screen says so
+// before anyone presses enter, and offers the passphrase instead.
+func (f *firstRun) Init() tea.Cmd {
+	if f.c.IdentityFile != "" {
+		return nil // no keyring needed
+	}
+	return func() tea.Msg {
+		_, err := wcrypto.KeyringGet("ward-first-run-probe")
+		if errors.Is(err, wcrypto.ErrKeyringNotFound) {
+			err = nil
+		}
+		return keyringProbedMsg{err}
+	}
+}
 
 func (f *firstRun) Typing() bool { return f.state == frPassphrase }
 
@@ -104,6 +122,14 @@ func (f *firstRun) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case storeReadyMsg:
 		return f.handleInitFailed(msg.err)
+	case keyringProbedMsg:
+		if msg.err != nil && f.state == frIntro && f.reason == "" {
+			f.reason = "the OS keyring cannot be used"
+			var ke *wcrypto.KeyringError
+			if errors.As(msg.err, &ke) {
+				f.reason = "no OS keyring here: " + ke.Reason
+			}
+		}
 	case tea.KeyMsg:
 		return f.handleKey(msg)
 	}

@@ -176,9 +176,9 @@ func TestFlowFirstRunPassphrase(t *testing.T) {
 	}
 	c := newFirstRunCommon(t)
 	f := newFlow(t, c, 80, 24)
-	f.wait("Welcome to ward")
+	f.wait("Welcome to ward", "no OS keyring here") // the probe's answer
 	f.key("enter")
-	f.wait("OS keyring write failed", "passphrase")
+	f.wait("passphrase", "again")
 	f.typeText("s3cret phrase")
 	f.key("enter")
 	f.typeText("s3cret phrase")
