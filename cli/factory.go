@@ -93,13 +93,18 @@ func (f *Factory) OpenStore(ctx context.Context) (*store.Store, error) {
 	return f.openStore(ctx, store.Credentials{IdentityFiles: f.Identities, Prompter: f.Prompter()})
 }
 
-// openStore opens the store named by --store and unlocks it with c.
-func (f *Factory) openStore(ctx context.Context, c store.Credentials) (*store.Store, error) {
+// openLocked opens the store named by --store without unlocking it.
+func (f *Factory) openLocked(ctx context.Context) (*store.Store, error) {
 	file, err := f.StoreFile()
 	if err != nil {
 		return nil, err
 	}
-	s, err := store.Open(ctx, file)
+	return store.Open(ctx, file)
+}
+
+// openStore opens the store named by --store and unlocks it with c.
+func (f *Factory) openStore(ctx context.Context, c store.Credentials) (*store.Store, error) {
+	s, err := f.openLocked(ctx)
 	if err != nil {
 		return nil, err
 	}

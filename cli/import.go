@@ -175,9 +175,7 @@ func openStoreForImport(ctx context.Context, f *Factory) (*store.Store, error) {
 	if err == nil || !errors.Is(err, store.ErrWrongKey) || len(f.Identities) == 0 {
 		return s, err
 	}
-	file, _ := f.StoreFile()
-	s, err = store.Open(ctx, file)
-	if err != nil {
+	if s, err = f.openLocked(ctx); err != nil {
 		return nil, err
 	}
 	return s, s.UnlockWith(ctx, store.Credentials{Prompter: f.Prompter()})
@@ -185,11 +183,7 @@ func openStoreForImport(ctx context.Context, f *Factory) (*store.Store, error) {
 
 // ownIdentities reads the identity of the store named by --store.
 func ownIdentities(ctx context.Context, f *Factory) ([]age.Identity, error) {
-	file, err := f.StoreFile()
-	if err != nil {
-		return nil, err
-	}
-	s, err := store.Open(ctx, file)
+	s, err := f.openLocked(ctx)
 	if err != nil {
 		return nil, err
 	}

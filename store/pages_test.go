@@ -26,6 +26,21 @@ func pagesStore(t *testing.T) (*Store, int64) {
 	return s, int64(binary.LittleEndian.Uint32(b[pageHeaderSize+8:]))
 }
 
+// currentMeta is the meta page bbolt reads (the sound one of the
+// higher transaction id); the test is skipped when it keeps no freelist.
+func currentMeta(t *testing.T, b []byte, ps int64) diskMeta {
+	t.Helper()
+	m0, m1 := readMeta(b[:ps]), readMeta(b[ps:2*ps])
+	cur := m0
+	if m1.txid > m0.txid {
+		cur = m1
+	}
+	if cur.freelist == ^uint64(0) {
+		t.Skip("this bbolt keeps no freelist on disk")
+	}
+	return cur
+}
+
 func flip(t *testing.T, file string, off int64, n int) {
 	t.Helper()
 	b, err := os.ReadFile(file)
@@ -138,14 +153,7 @@ func TestDoctorFindsDamagedFreelist(t *testing.T) {
 		t.Fatalf("doctor on a sound store: %v %+v", err, r)
 	}
 	b, _ := os.ReadFile(s.File)
-	m0, m1 := readMeta(b[:ps]), readMeta(b[ps:2*ps])
-	cur := m0
-	if m1.txid > m0.txid {
-		cur = m1
-	}
-	if cur.freelist == ^uint64(0) {
-		t.Skip("this bbolt keeps no freelist on disk")
-	}
+	cur := currentMeta(t, b, ps)
 	flip(t, s.File, int64(cur.freelist)*ps, 8) // its page id
 	doctorSays(t, s, "freelist page")
 }
@@ -155,14 +163,7 @@ func TestDoctorFindsDamagedFreelist(t *testing.T) {
 func TestDoctorFindsFreelistOfferingAPageInUse(t *testing.T) {
 	s, ps := pagesStore(t)
 	b, _ := os.ReadFile(s.File)
-	m0, m1 := readMeta(b[:ps]), readMeta(b[ps:2*ps])
-	cur := m0
-	if m1.txid > m0.txid {
-		cur = m1
-	}
-	if cur.freelist == ^uint64(0) {
-		t.Skip("this bbolt keeps no freelist on disk")
-	}
+	cur := currentMeta(t, b, ps)
 	fl := int64(cur.freelist) * ps
 	if binary.LittleEndian.Uint16(b[fl+10:]) == 0 {
 		t.Skip("the freelist is empty")

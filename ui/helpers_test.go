@@ -262,21 +262,12 @@ func clipUnavailable(wcrypto.Secret, time.Duration) error { return clip.ErrUnava
 // label ("path", "rotate every", "name", "  value"...), counting from the
 // focus it has now: the tests do not count tabs, so a new input in the
 // form does not move them.
-func (d *driver) tabTo(label string) {
-	d.t.Helper()
-	for range 40 {
-		for _, l := range strings.Split(d.view(), "\n") {
-			if rest, ok := strings.CutPrefix(l, "› "+label); ok && (rest == "" || rest[0] == ' ') {
-				return
-			}
-		}
-		d.keys("tab")
-	}
-	d.t.Fatalf("no focused row %q in the form:\n%s", label, d.view())
-}
+func (d *driver) tabTo(label string) { d.t.Helper(); d.moveFocusTo("tab", label) }
 
 // shiftTabTo is tabTo going back, with shift+tab.
-func (d *driver) shiftTabTo(label string) {
+func (d *driver) shiftTabTo(label string) { d.t.Helper(); d.moveFocusTo("shift+tab", label) }
+
+func (d *driver) moveFocusTo(k, label string) {
 	d.t.Helper()
 	for range 40 {
 		for _, l := range strings.Split(d.view(), "\n") {
@@ -284,7 +275,7 @@ func (d *driver) shiftTabTo(label string) {
 				return
 			}
 		}
-		d.keys("shift+tab")
+		d.keys(k)
 	}
 	d.t.Fatalf("no focused row %q in the form:\n%s", label, d.view())
 }
