@@ -53,11 +53,7 @@ func runRollback(ctx context.Context, opts *rollbackOptions) error {
 	if sc, err := s.Show(ctx, path); err == nil && sc.Current == opts.To {
 		// Rolling back to the current version would add a copy of it.
 		if f.JSON {
-			return f.printJSON(struct {
-				Path    string `json:"path"`
-				Version int    `json:"version"`
-				From    int    `json:"from"`
-			}{path, sc.Current, opts.To})
+			return f.printJSON(rollbackJSON{path, sc.Current, opts.To})
 		}
 		f.status("Nothing changed: version %d of %s is the current one", opts.To, path)
 		return nil
@@ -67,12 +63,16 @@ func runRollback(ctx context.Context, opts *rollbackOptions) error {
 		return err
 	}
 	if f.JSON {
-		return f.printJSON(struct {
-			Path    string `json:"path"`
-			Version int    `json:"version"`
-			From    int    `json:"from"`
-		}{path, vi.N, opts.To})
+		return f.printJSON(rollbackJSON{path, vi.N, opts.To})
 	}
 	f.status("Rolled %s back to version %d: now version %d", path, opts.To, vi.N)
 	return nil
+}
+
+// rollbackJSON is what rollback --json prints: the version now current,
+// and the one it came from.
+type rollbackJSON struct {
+	Path    string `json:"path"`
+	Version int    `json:"version"`
+	From    int    `json:"from"`
 }
