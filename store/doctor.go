@@ -61,16 +61,20 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 	add := func(where, format string, args ...any) {
 		r.Problems = append(r.Problems, Problem{Where: where, What: fmt.Sprintf(format, args...)})
 	}
-	probs, treeOK := s.checkPages()
-	for _, p := range probs {
-		add("file", "%s", p)
-	}
-	if !treeOK {
-		return r, nil // bbolt cannot read this tree safely: stop here
-	}
 	var mark tailMark
 	tailOK := false
+	treeOK := true
 	err := s.view(ctx, func(tx *bolt.Tx) error {
+		// The file's pages first, read under the transaction's shared
+		// lock (no commit half written meanwhile).
+		var probs []string
+		probs, treeOK = s.checkPages()
+		for _, p := range probs {
+			add("file", "%s", p)
+		}
+		if !treeOK {
+			return nil // bbolt cannot read this tree safely: stop here
+		}
 		if err := walkPages(tx); err != nil {
 			add("file", "%v", reason(err))
 		}
@@ -178,6 +182,9 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !treeOK {
+		return r, nil
 	}
 	if tailOK {
 		if err := s.tailEntries(ctx, mark, uint64(r.AuditEntries), func(Entry) error { r.AuditEntries++; return nil }); err != nil {

@@ -411,7 +411,7 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 		}
 		sc, lk, err = s.readSecret(tx, path)
 		if err != nil {
-			return err
+			return s.lostOrNotFound(err)
 		}
 		n = o.Version
 		if n == 0 {
@@ -436,7 +436,7 @@ func (s *Store) Get(ctx context.Context, path string, o GetOptions) (*Secret, Fi
 		return nil
 	})
 	if err != nil {
-		return nil, nil, s.lostOrNotFound(err)
+		return nil, nil, err
 	}
 	if err := s.auditWith(ctx, &mark, Entry{Action: o.Action, Path: path, Field: o.Field, Version: n}); err != nil {
 		return nil, nil, err
@@ -512,15 +512,16 @@ func (s *Store) Show(ctx context.Context, path string) (*Secret, error) {
 	var sc *Secret
 	err = s.view(ctx, func(tx *bolt.Tx) (err error) {
 		sc, _, err = s.readSecret(tx, path)
-		return err
+		return s.lostOrNotFound(err)
 	})
-	return sc, s.lostOrNotFound(err)
+	return sc, err
 }
 
 // lostOrNotFound is err, unless err says not found and the store's newest
 // commit record does not check out: the secret may be in the commit that
 // bbolt, reading the one before, cannot see (see checkMetas). Only a miss
-// pays for the check.
+// pays for the check. Called inside a transaction, whose lock keeps a
+// commit from being half written while the meta pages are read.
 func (s *Store) lostOrNotFound(err error) error {
 	if errors.Is(err, ErrNotFound) {
 		if merr := s.checkMetas(); merr != nil {
@@ -542,11 +543,6 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 // List returns the heads of every secret whose path starts with prefix
 // (a folder "prod/" or any string), sorted by path.
 func (s *Store) List(ctx context.Context, prefix string) ([]Head, error) {
-	// A list is what the operator takes for the store's contents: not
-	// from a commit before one whose record is damaged.
-	if err := s.checkMetas(); err != nil {
-		return nil, err
-	}
 	var out []Head
 	err := s.EachHead(ctx, prefix, func(h Head) error {
 		out = append(out, h)
@@ -568,6 +564,13 @@ func (s *Store) EachHead(ctx context.Context, prefix string, fn func(Head) error
 		return errNotUnlocked
 	}
 	return s.view(ctx, func(tx *bolt.Tx) error {
+		// A list is what the operator takes for the store's contents:
+		// not the commit before one whose record is damaged. (Read
+		// under the transaction's shared lock: no commit is half
+		// written meanwhile.)
+		if err := s.checkMetas(); err != nil {
+			return err
+		}
 		return records(tx.Bucket(bktIndex), func(k, v []byte) error {
 			h, err := s.openHead(k, v)
 			if err != nil {

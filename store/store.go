@@ -631,11 +631,6 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 // updateTail is update; with lost set, an audit tail found missing is
 // recorded as lost and started afresh (RestartTail) instead of refused.
 func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) error) (err error) {
-	if !s.acceptOlder {
-		if err := s.checkMetas(); err != nil {
-			return err
-		}
-	}
 	// The kept handle's shared lock would keep this process's own
 	// exclusive one waiting.
 	s.dropKept()
@@ -660,6 +655,13 @@ func (s *Store) updateTail(ctx context.Context, lost bool, fn func(*bolt.Tx) err
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.recoverCorrupt(&err)
 	err = db.Update(func(tx *bolt.Tx) error {
+		// Under the exclusive lock: no other writer's commit is half
+		// written while the meta pages are read.
+		if !s.acceptOlder {
+			if err := s.checkMetas(); err != nil {
+				return err
+			}
+		}
 		if err := s.begin(tx); err != nil {
 			return err
 		}
