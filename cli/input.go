@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	wcrypto "github.com/opsward/ward/crypto"
+	"github.com/opsward/ward/internal/jsontext"
 	"github.com/opsward/ward/store"
 )
 
@@ -209,6 +210,11 @@ func decodeJSON(b []byte, v any) error {
 	if !utf8.Valid(b) {
 		// encoding/json would turn the other bytes into U+FFFD, unseen.
 		return errors.New("JSON that is not UTF-8 text (a value of other bytes goes in alone: ward set --binary PATH#FIELD)")
+	}
+	if at := jsontext.LoneSurrogate(b); at >= 0 {
+		// encoding/json would decode it as U+FFFD: a value changed on
+		// its way in.
+		return fmt.Errorf("JSON with an escaped surrogate that has no partner (at byte %d): it spells no text that can be kept exactly", at)
 	}
 	if err := noRepeatedKeys(b); err != nil {
 		return err

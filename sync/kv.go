@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/opsward/ward/internal/jsontext"
 )
 
 // The KV v2 calls sync makes, each one request through send. Paths here
@@ -176,6 +179,12 @@ func (c *Client) readData(ctx context.Context, path string, version int) (*remot
 	}
 	d.Fields = make(map[string]string, len(out.Data.Data))
 	for k, raw := range out.Data.Data {
+		// What encoding/json would change without a word (invalid
+		// UTF-8, a lone surrogate escape, both made U+FFFD) is not
+		// taken: a pulled secret must be the server's, byte for byte.
+		if !utf8.Valid(raw) || jsontext.LoneSurrogate(raw) >= 0 {
+			return nil, fmt.Errorf("field %s: the server's value is not text that can be kept exactly (invalid UTF-8 or a lone surrogate escape): %w", shownPath(k), ErrUnrepresentable)
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err == nil {
 			d.Fields[k] = s

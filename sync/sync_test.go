@@ -1,10 +1,17 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -378,5 +385,45 @@ func TestEmptyServerSecretSkipped(t *testing.T) {
 	}
 	if ok, err := s.Exists(tctx(t), "empty"); ok || err != nil {
 		t.Fatalf("empty pulled: %v %v", ok, err)
+	}
+}
+
+// TestPullRefusesInexactText: a server value encoding/json would change on
+// its way in (a lone surrogate escape, which it decodes as U+FFFD) is
+// skipped, not pulled changed. A proxy puts the escape in the server's
+// answer: the double, like Vault, cannot store one.
+func TestPullRefusesInexactText(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	d := kvtest.Serve(t, kvtest.Options{})
+	u, _ := url.Parse(d.URL())
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(r *http.Response) error {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return err
+		}
+		b = bytes.ReplaceAll(b, []byte("fake-LONE"), []byte(`fake-\ud800`))
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+		r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	ts := httptest.NewServer(rp)
+	t.Cleanup(ts.Close)
+	srv := &testServer{Server: d, addr: ts.URL, root: d.RootToken(), prefix: "team/payments"}
+	s := newStore(t)
+	c := dial(t, srv)
+	seed(t, srv, "lone", nil, "value", "fake-LONE")
+	seed(t, srv, "fine", nil, "value", "fake-fine")
+	_, sum := syncOnce(t, c, s, ApplyOptions{})
+	if sum.Pulled != 1 || len(sum.Skipped) != 1 || sum.Skipped[0].Path != "lone" {
+		t.Fatalf("summary %+v skipped %v", sum, sum.Skipped)
+	}
+	if !strings.Contains(sum.Skipped[0].Err.Error(), "not text that can be kept exactly") {
+		t.Errorf("skipped for %v", sum.Skipped[0].Err)
+	}
+	if ok, _ := s.Exists(tctx(t), "lone"); ok {
+		t.Error("the changed value was pulled")
 	}
 }
