@@ -60,6 +60,46 @@ func (ttyPrompter) Passphrase(prompt string, confirm bool) (string, error) {
 	return v, nil
 }
 
+// NewPassphrase asks for a new passphrase without echo until check takes
+// it (three tries), saying on the terminal why one was refused, then asks
+// for it again to confirm.
+func (p ttyPrompter) NewPassphrase(prompt string, check func(string) error) (string, error) {
+	last := prompt
+	if i := strings.LastIndexByte(prompt, '\n'); i >= 0 {
+		last = prompt[i+1:]
+	}
+	var v string
+	var refused error
+	for try := range 3 {
+		ask := prompt
+		if try > 0 {
+			ask = last // the explanation above was read the first time
+		}
+		var err error
+		if v, err = p.Passphrase(ask, false); err != nil {
+			return "", err
+		}
+		if refused = check(v); refused == nil {
+			break
+		}
+		if tty, err := openTTY(); err == nil {
+			fmt.Fprintf(tty, "ward: %v\n", refused)
+			tty.Close()
+		}
+	}
+	if refused != nil {
+		return "", refused
+	}
+	again, err := p.Passphrase(last+" (again)", false)
+	if err != nil {
+		return "", err
+	}
+	if again != v {
+		return "", errors.New("the two entries differ: nothing was changed")
+	}
+	return v, nil
+}
+
 // Line reads one line with echo, for confirmations.
 func (ttyPrompter) Line(prompt string) (string, error) {
 	tty, err := openTTY()

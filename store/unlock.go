@@ -22,6 +22,13 @@ type Prompter interface {
 	Passphrase(prompt string, confirm bool) (string, error)
 }
 
+// CheckingPrompter is a Prompter that can check a new passphrase before
+// asking for it again, and ask anew when check refuses it (said on the
+// terminal): a short one is then refused after one typing, not two.
+type CheckingPrompter interface {
+	NewPassphrase(prompt string, check func(string) error) (string, error)
+}
+
 // Credentials are the ways a store may be unlocked, tried in order: the
 // given identity files, then the store's own identity where its header says
 // it lives (OS keyring, or passphrase-protected identity file).
@@ -350,7 +357,13 @@ func Init(ctx context.Context, file string, o InitOptions) (*InitResult, error) 
 				prompt = fmt.Sprintf("%s.\nThe store's identity will be kept in %s instead, encrypted with a passphrase.\n%s",
 					res.Fallback, IdentityFileFor(file), prompt)
 			}
-			pass, err := o.Prompter.Passphrase(prompt, true)
+			var pass string
+			var err error
+			if cp, ok := o.Prompter.(CheckingPrompter); ok {
+				pass, err = cp.NewPassphrase(prompt, CheckNewPassphrase)
+			} else {
+				pass, err = o.Prompter.Passphrase(prompt, true)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("init store: %w", err)
 			}
