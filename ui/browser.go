@@ -388,6 +388,22 @@ func (b *browser) View(w, h int) string {
 		b.offset--
 	}
 	now := b.c.Now()
+	// Scrolled into a folder: its heading stays on the first line, so a
+	// row is never shown without the folder it is in.
+	if b.query == "" && b.offset > 0 && rows[b.offset] >= 0 && n > 2 {
+		if b.cursor >= b.offset+n-1 {
+			b.offset++ // the heading takes a line: keep the cursor in view
+		}
+		if rows[b.offset] >= 0 {
+			for r := b.offset - 1; r >= 0; r-- {
+				if rows[r] < 0 {
+					lines = append(lines, fit(b.rowView(rows[r], false, w, now)+st.App.Muted.Render(" (continued)"), w))
+					n--
+					break
+				}
+			}
+		}
+	}
 	for r := b.offset; r < len(rows) && r < b.offset+n; r++ {
 		lines = append(lines, b.rowView(rows[r], r == b.cursor, w, now))
 	}

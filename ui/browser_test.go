@@ -206,3 +206,24 @@ func TestBrowserLongNamesKeepTheirEnds(t *testing.T) {
 	d := newDriver(t, c, 80, 24)
 	d.must("…", "number-11", "number-12")
 }
+
+// Scrolled into a folder, the list keeps the folder's heading on its
+// first line: no row is shown without its folder.
+func TestBrowserKeepsTheFolderHeadingWhenScrolled(t *testing.T) {
+	s := newTestStore(t)
+	for i := range 40 {
+		p := fmt.Sprintf("zz/bulk/s%02d", i)
+		if _, err := s.Set(context.Background(), p, store.Fields{"value": wcrypto.NewSecret(canary + p)}, store.SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	d.keys("G")
+	d.must("zz/bulk/ (continued)", "› ", "s39")
+	// The cursor row right below the heading is still on the screen.
+	for range 21 {
+		d.keys("k")
+	}
+	d.must("› ")
+}
