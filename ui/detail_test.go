@@ -334,3 +334,16 @@ func TestDetailPagesThroughATallValue(t *testing.T) {
 	}
 	d.must(canary + "line-01")
 }
+
+// A long description wraps under its label instead of being cut.
+func TestDetailLongDescriptionWraps(t *testing.T) {
+	s := newTestStore(t)
+	desc := "the primary database of the payments service, rotated by the platform team every quarter; ask in #payments before touching it"
+	if _, err := s.Set(context.Background(), "dev/about/db", store.Fields{"value": wcrypto.NewSecret(canary + "x")}, store.SetOptions{Meta: &store.Meta{Description: desc}}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	openDetail(t, d, "aboutdb")
+	d.must("about", "before touching it")
+}

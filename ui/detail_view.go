@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsward/ward/store"
 )
@@ -88,7 +89,18 @@ func (d *detail) metaLines(w int) []string {
 	opt("owner", m.Owner)
 	opt("tags", strings.Join(m.Tags, ", "))
 	opt("usage", strings.Join(m.Usage, ", "))
-	opt("about", m.Description)
+	// The description is read whole: it wraps under its label (up to
+	// five lines) instead of being cut.
+	if m.Description != "" {
+		wrapped := strings.Split(ansi.Wrap(m.Description, max(10, w-10), " "), "\n")
+		if len(wrapped) > 5 {
+			wrapped = append(wrapped[:4], fit(wrapped[4]+" …", w-10))
+		}
+		out = append(out, row("about", wrapped[0]))
+		for _, l := range wrapped[1:] {
+			out = append(out, row("", l))
+		}
+	}
 	if m.RotateEvery > 0 && m.Status != store.StatusRetired {
 		due := sc.RotationDue()
 		r := fmt.Sprintf("every %s · due %s", m.RotateEvery, fmtTime(due))
