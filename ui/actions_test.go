@@ -234,6 +234,12 @@ func TestEditFormRenamesAndRemovesFields(t *testing.T) {
 	d.keys("ctrl+s")
 	d.must(`field "username" appears twice`)
 	d.keys("esc", "y")
+	// A new field with a name and no value is said, not dropped.
+	d.keys("e", "ctrl+n")
+	d.typeText("note")
+	d.keys("ctrl+s")
+	d.must(`field "note" has no value`)
+	d.keys("esc", "y")
 	// Emptying a name removes the field.
 	d.keys("e")
 	d.tabTo("name") // pass

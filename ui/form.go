@@ -542,10 +542,10 @@ func (f *secretForm) collect() (formResult, error) {
 			}
 		}
 		if v == "" {
-			if f.edit == nil {
+			if fi.orig == "" { // a new field: it needs a value
 				return r, fmt.Errorf("field %q has no value", name)
 			}
-			continue
+			continue // unchanged (or renamed above)
 		}
 		r.vals[name] = wcrypto.NewSecret(v)
 	}
