@@ -63,6 +63,25 @@ func readMeta(page []byte) diskMeta {
 	return d
 }
 
+// readMetaPages reads the meta of page 0 and of page 1, which sits one
+// page in: at the page size page 0's meta gives when it is sound, else at
+// the OS page size. A meta that cannot be read is not ok.
+func readMetaPages(f *os.File) (m0, m1 diskMeta) {
+	read := func(off int64) diskMeta {
+		b := make([]byte, pageHeaderSize+metaSize)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return diskMeta{}
+		}
+		return readMeta(b)
+	}
+	m0 = read(0)
+	ps := int64(os.Getpagesize())
+	if m0.ok {
+		ps = int64(m0.pageSize)
+	}
+	return m0, read(ps)
+}
+
 // checkPages reads the store file's meta pages, freelist and page tree
 // and reports what is wrong with them, each a sentence for doctor. treeOK
 // is false when the tree itself is unsound: bbolt follows a tree without
@@ -79,31 +98,14 @@ func (s *Store) checkPages() (out []string, treeOK bool) {
 		return []string{fmt.Sprintf("cannot read the file: %v", fileErr(err))}, false
 	}
 	size := st.Size()
-	var metas [2]diskMeta
-	for i := range metas {
-		b := make([]byte, pageHeaderSize+metaSize)
-		if _, err := f.ReadAt(b, int64(i)*int64(os.Getpagesize())); err != nil && i == 0 {
-			return []string{"meta page 0: unreadable"}, false
-		}
-		metas[i] = readMeta(b)
-	}
-	// Page 1's meta sits one page in: read it again at the page size the
-	// first sound meta gives, when that differs from the OS page size.
-	ps := int64(os.Getpagesize())
-	if metas[0].ok && int64(metas[0].pageSize) != ps {
-		ps = int64(metas[0].pageSize)
-		b := make([]byte, pageHeaderSize+metaSize)
-		_, _ = f.ReadAt(b, ps)
-		metas[1] = readMeta(b)
-	}
-	cur, other := metas[0], metas[1]
+	cur, other := readMetaPages(f)
 	if other.ok && (!cur.ok || other.txid > cur.txid) {
 		cur, other = other, cur
 	}
 	if !cur.ok {
 		return []string{"both meta pages are damaged"}, false
 	}
-	ps = int64(cur.pageSize)
+	ps := int64(cur.pageSize)
 	if ps < 512 || ps > 1<<16 || ps&(ps-1) != 0 {
 		return []string{fmt.Sprintf("the meta page gives a page size of %d", ps)}, false
 	}
@@ -355,19 +357,7 @@ func (s *Store) checkMetas() error {
 		return nil // the open that follows says what is wrong
 	}
 	defer f.Close()
-	read := func(off int64) diskMeta {
-		b := make([]byte, pageHeaderSize+metaSize)
-		if _, err := f.ReadAt(b, off); err != nil {
-			return diskMeta{}
-		}
-		return readMeta(b)
-	}
-	m0 := read(0)
-	ps := int64(os.Getpagesize())
-	if m0.ok {
-		ps = int64(m0.pageSize)
-	}
-	m1 := read(ps)
+	m0, m1 := readMetaPages(f)
 	if m0.ok == m1.ok {
 		return nil // both sound, or both damaged (bbolt refuses the file)
 	}
