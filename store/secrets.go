@@ -274,11 +274,13 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 				nf[to] = cur[from]
 			}
 		}
-		for k, v := range f {
-			nf[k] = v
-		}
+		// Deleted before the given fields go in: a field removed and one
+		// of the same name given anew (the edit form) keeps the new value.
 		for _, k := range o.Delete {
 			delete(nf, k)
+		}
+		for k, v := range f {
+			nf[k] = v
 		}
 		if len(nf) == 0 {
 			return vi, fmt.Errorf("set %s: every field would be deleted; retire or purge the secret instead", path)
