@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsward/ward/store"
 )
@@ -92,10 +91,7 @@ func (d *detail) metaLines(w int) []string {
 	// The description is read whole: it wraps under its label (up to
 	// five lines) instead of being cut.
 	if m.Description != "" {
-		wrapped := strings.Split(ansi.Wrap(m.Description, max(10, w-10), " "), "\n")
-		if len(wrapped) > 5 {
-			wrapped = append(wrapped[:4], fit(wrapped[4]+" …", w-10))
-		}
+		wrapped := wrapAtMost(m.Description, max(10, w-10), 5)
 		out = append(out, row("about", wrapped[0]))
 		for _, l := range wrapped[1:] {
 			out = append(out, row("", l))

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/opsward/ward/store"
 )
@@ -79,11 +78,7 @@ func (f *secretForm) View(w, h int) string {
 		text = f.note
 	}
 	if text != "" {
-		foot = strings.Split(ansi.Wrap(text, max(1, w), " "), "\n")
-		if len(foot) > 3 {
-			foot = foot[:3]
-			foot[2] = fit(foot[2]+" …", w)
-		}
+		foot = wrapAtMost(text, w, 3)
 		for i, l := range foot {
 			foot[i] = style.Render(fit(l, w))
 		}

@@ -71,3 +71,14 @@ func quoteShown(s string) string {
 	}
 	return `"` + s + `"`
 }
+
+// wrapAtMost wraps s at spaces to width w, in at most n lines; the last
+// ends with " …" when more was cut.
+func wrapAtMost(s string, w, n int) []string {
+	lines := strings.Split(ansi.Wrap(s, max(1, w), " "), "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+		lines[n-1] = fit(lines[n-1]+" …", w)
+	}
+	return lines
+}

@@ -10,7 +10,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // statusBar is the bottom line: store, count, filter, the last message or
@@ -111,11 +110,7 @@ func (s *statusBar) view(c *Common, w int, info statusInfo) string {
 	case lipgloss.Width(left)+3+lipgloss.Width(msg)+lipgloss.Width(right) < w:
 		left += " · " + style.Render(msg)
 	default:
-		lines := strings.Split(ansi.Wrap(msg, max(1, w), " "), "\n")
-		if len(lines) > maxErrLines {
-			lines = lines[:maxErrLines]
-			lines[maxErrLines-1] = fit(lines[maxErrLines-1]+" …", w)
-		}
+		lines := wrapAtMost(msg, w, maxErrLines)
 		for i, l := range lines {
 			lines[i] = style.Render(fit(l, w))
 		}
