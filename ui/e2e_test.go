@@ -202,12 +202,14 @@ var sgrColour = regexp.MustCompile(`\x1b\[[0-9;]*\b3[0-8][;m]`)
 
 // TestE2ENoColorFlag: `ward --no-color demo` draws without colour, as
 // NO_COLOR does (the flag used to reach the CLI's tables only), and the
-// same screen without it has colour, so the check can fail.
+// same screen without it has colour, so the check can fail. The control
+// drops CI from the environment too: termenv takes any CI variable (CI
+// machines set one) for "not a terminal" and draws without colour.
 func TestE2ENoColorFlag(t *testing.T) {
 	e := newE2E(t)
 	env := e.env[:0:0]
 	for _, kv := range e.env {
-		if !strings.HasPrefix(kv, "NO_COLOR=") {
+		if !strings.HasPrefix(kv, "NO_COLOR=") && !strings.HasPrefix(kv, "CI=") {
 			env = append(env, kv)
 		}
 	}
