@@ -257,11 +257,24 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 		for k, v := range cur {
 			nf[k] = v
 		}
+		// The current version's fields go first, renamed ones and deleted
+		// ones alike; then the renamed values take their new names, then
+		// the given fields: so a swap works, a field can be renamed into
+		// the name of one deleted in the same write, and a field deleted
+		// and given anew (the edit form) keeps its new value.
+		gone := func(name string) bool {
+			return o.Rename[name] != "" || slices.Contains(o.Delete, name)
+		}
+		into := make(map[string]string, len(o.Rename))
 		for from, to := range o.Rename {
+			if other, ok := into[to]; ok {
+				return vi, fmt.Errorf("set %s: cannot rename both %q and %q to %q: %w", path, other, from, to, ErrExists)
+			}
+			into[to] = from
 			if _, ok := cur[from]; !ok {
 				return vi, fmt.Errorf("set %s: no field %q to rename: %w", path, from, ErrNotFound)
 			}
-			if _, taken := cur[to]; taken && o.Rename[to] == "" {
+			if _, taken := cur[to]; taken && !gone(to) {
 				return vi, fmt.Errorf("set %s: cannot rename %q to %q, which is taken: %w", path, from, to, ErrExists)
 			}
 			if _, err := CleanField(to); err != nil {
@@ -269,15 +282,13 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 			}
 			delete(nf, from)
 		}
-		for from, to := range o.Rename { // after every delete: a swap works
+		for _, k := range o.Delete {
+			delete(nf, k)
+		}
+		for from, to := range o.Rename {
 			if _, typed := f[to]; !typed {
 				nf[to] = cur[from]
 			}
-		}
-		// Deleted before the given fields go in: a field removed and one
-		// of the same name given anew (the edit form) keeps the new value.
-		for _, k := range o.Delete {
-			delete(nf, k)
 		}
 		for k, v := range f {
 			nf[k] = v

@@ -409,3 +409,41 @@ func TestSetRename(t *testing.T) {
 		t.Error("a new secret with no fields was written")
 	}
 }
+
+// The edit form's saves: a field renamed into the name of one removed in
+// the same write takes that name; a field removed and given anew keeps the
+// new value; two fields renamed to one name are refused, not one lost.
+func TestSetRenameDelete(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("old", "fake-old", "new", "fake-new", "user", "fake-u"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	get := func() Fields {
+		t.Helper()
+		_, f, err := s.Get(ctx, "prod/db", GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if _, err := s.Set(ctx, "prod/db", nil, SetOptions{Merge: true, Rename: map[string]string{"new": "old"}, Delete: []string{"old"}}); err != nil {
+		t.Fatalf("rename into a deleted name: %v", err)
+	}
+	if f := get(); f["old"].Reveal() != "fake-new" || len(f) != 2 {
+		t.Fatalf("after a rename into a deleted name: %q", f.Names())
+	}
+	if _, err := s.Set(ctx, "prod/db", fields("user", "fake-u2"), SetOptions{Merge: true, Delete: []string{"user"}}); err != nil {
+		t.Fatal(err)
+	}
+	if f := get(); f["user"].Reveal() != "fake-u2" || f["old"].Reveal() != "fake-new" || len(f) != 2 {
+		t.Fatalf("after a delete and a new value of the same name: %q", f.Names())
+	}
+	_, err := s.Set(ctx, "prod/db", nil, SetOptions{Merge: true, Rename: map[string]string{"old": "x", "user": "x"}})
+	if !errors.Is(err, ErrExists) {
+		t.Errorf("two fields renamed to one name: %v", err)
+	}
+	if f := get(); len(f) != 2 {
+		t.Fatalf("a refused rename changed the fields: %q", f.Names())
+	}
+}
