@@ -300,11 +300,10 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 	if len(nf) == 0 {
 		return vi, fmt.Errorf("set %s: no fields to set: %w", path, ErrBadValue)
 	}
-	// Writing a new value brings a retired secret back; a secret created
-	// retired (an import of one) stays as it was given.
-	if sc.Meta.Status == StatusRetired && sc.Current > 0 {
-		sc.Meta.Status = StatusActive
-	}
+	// Writing a new value brings a retired secret back, unless the same
+	// write retires it; a secret created retired (an import of one) stays
+	// as it was given. EditMeta sees the status as it is in the store.
+	wasRetired := sc.Meta.Status == StatusRetired && sc.Current > 0
 	if o.EditMeta != nil {
 		m := sc.Meta
 		m.Tags = slices.Clone(m.Tags)
@@ -313,6 +312,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 			return vi, err
 		}
 		sc.Meta = m
+	}
+	if wasRetired && sc.Meta.Status == StatusRetired {
+		sc.Meta.Status = StatusActive
 	}
 	at := s.Now()
 	if !o.At.IsZero() {

@@ -283,6 +283,81 @@ func TestEditSecretFormConflict(t *testing.T) {
 	}
 }
 
+// A save of the edit form changes only the metadata the form changed: a
+// status set elsewhere while the form was open stays (it used to be
+// written back), and a field changed both here and elsewhere is refused.
+func TestEditFormKeepsMetaChangedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	meta := func() store.Meta {
+		t.Helper()
+		sc, err := s.Show(ctx, "prod/payments/db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.Meta
+	}
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.must("Edit prod/payments/db")
+	metaElsewhere(t, s, "prod/payments/db", func(m *store.Meta) { m.Status = store.StatusCompromised })
+	d.tabTo("owner")
+	d.typeText("-2")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db")
+	if m := meta(); m.Status != store.StatusCompromised || m.Owner != "team-payments-2" || !slices.Equal(m.Tags, []string{"pci"}) {
+		t.Fatalf("after the save: status %q, owner %q, tags %q", m.Status, m.Owner, m.Tags)
+	}
+	// The owner changed here and elsewhere, with a value typed too: the
+	// save is refused whole, naming the field.
+	d.keys("e")
+	d.must("Edit prod/payments/db")
+	metaElsewhere(t, s, "prod/payments/db", func(m *store.Meta) { m.Owner = "team-elsewhere" })
+	d.tabTo("owner")
+	d.typeText("-3")
+	d.tabTo("  value") // password's
+	d.typeText(canary + "typed")
+	d.keys("ctrl+s")
+	d.must("owner also changed elsewhere")
+	sc, err := s.Show(ctx, "prod/payments/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Meta.Owner != "team-elsewhere" || sc.Current != 2 {
+		t.Fatalf("after the refused save: owner %q, version %d", sc.Meta.Owner, sc.Current)
+	}
+}
+
+// The edit form: a field's name emptied and a new field of that name
+// given a value saves the new value (the merge lost it once).
+func TestEditFormRemoveAndAddSameName(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.tabTo("name") // password
+	for range len("password") {
+		d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	d.keys("ctrl+n")
+	d.typeText("password")
+	d.keys("tab")
+	d.typeText(canary + "anew")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db (version 3)")
+	_, f, err := s.Get(ctx, "prod/payments/db", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.Names(), []string{"password", "username"}) || f["password"].Reveal() != canary+"anew" {
+		t.Fatalf("fields %q", f.Names())
+	}
+}
+
 func TestGenerate(t *testing.T) {
 	s := newTestStore(t)
 	c, _ := newTestCommon(t, s)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -85,6 +86,7 @@ type secretForm struct {
 	c    *Common
 	keys formKeys
 	edit *store.Secret // nil: adding
+	base store.Meta    // editing: the metadata as the form first showed it
 
 	meta   [numMetaInputs]textinput.Model
 	kind   int // index into store.Kinds
@@ -134,6 +136,13 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 			f.status = i
 		}
 		f.meta[inExpires].SetValue(store.FormatExpiry(m.Expires))
+		// What the form shows, read back as a save reads it: a save
+		// changes only what differs from it (mergeMeta).
+		if b, err := f.collectMeta(); err == nil {
+			f.base = b
+		} else {
+			f.base = m
+		}
 		if v, ok := edit.Version(edit.Current); ok {
 			for _, name := range v.Fields {
 				f.addField(name)
@@ -470,6 +479,28 @@ func (f *secretForm) setValue(i int, v string) {
 // discardFormMsg is the yes of the discard question for form f.
 type discardFormMsg struct{ f *secretForm }
 
+// collectMeta reads the metadata inputs.
+func (f *secretForm) collectMeta() (store.Meta, error) {
+	rot, err := store.ParseDuration(f.meta[inRotate].Value())
+	if err != nil {
+		return store.Meta{}, fmt.Errorf("rotate every: %w", err)
+	}
+	exp, err := store.ParseExpiry(f.meta[inExpires].Value())
+	if err != nil {
+		return store.Meta{}, err
+	}
+	return store.Meta{
+		Kind:        store.Kinds[f.kind],
+		Status:      store.Statuses[f.status],
+		Expires:     exp,
+		Owner:       strings.TrimSpace(f.meta[inOwner].Value()),
+		Tags:        splitList(f.meta[inTags].Value()),
+		Usage:       splitList(f.meta[inUsage].Value()),
+		Description: strings.TrimSpace(f.meta[inDesc].Value()),
+		RotateEvery: rot,
+	}, nil
+}
+
 // formResult is what a valid form saves.
 type formResult struct {
 	path string
@@ -488,25 +519,11 @@ func (f *secretForm) collect() (formResult, error) {
 	if err != nil {
 		return r, err
 	}
-	rot, err := store.ParseDuration(f.meta[inRotate].Value())
-	if err != nil {
-		return r, fmt.Errorf("rotate every: %w", err)
-	}
-	exp, err := store.ParseExpiry(f.meta[inExpires].Value())
+	m, err := f.collectMeta()
 	if err != nil {
 		return r, err
 	}
-	r.path = path
-	r.meta = store.Meta{
-		Kind:        store.Kinds[f.kind],
-		Status:      store.Statuses[f.status],
-		Expires:     exp,
-		Owner:       strings.TrimSpace(f.meta[inOwner].Value()),
-		Tags:        splitList(f.meta[inTags].Value()),
-		Usage:       splitList(f.meta[inUsage].Value()),
-		Description: strings.TrimSpace(f.meta[inDesc].Value()),
-		RotateEvery: rot,
-	}
+	r.path, r.meta = path, m
 	r.vals = store.Fields{}
 	names := map[string]bool{} // every name the new version will have
 	for i, fi := range f.fields {
@@ -589,23 +606,54 @@ func (f *secretForm) save() tea.Cmd {
 			return savedMsg{path: path, added: true, version: vi.N, err: err}
 		}
 	}
-	at := f.edit.Current
-	return func() tea.Msg { return editSecret(ctx, s, at, r) }
+	at, orig, base := f.edit.Current, f.edit.Meta, f.base
+	return func() tea.Msg { return editSecret(ctx, s, at, orig, base, r) }
 }
+
+// mergeMeta applies the edit form's metadata (want) to cur, the secret's
+// metadata as it is in the store now, one field at a time. A field the form
+// left as it showed it (base) keeps cur's value: a change made elsewhere
+// while the form was open (`ward meta --status compromised` in another
+// terminal, a sync) is not undone by a save that did not touch it. A field
+// the form changed is taken, unless it was also changed elsewhere to
+// something else since the form opened (orig): then nothing is saved and
+// the error names the fields.
+func mergeMeta(cur *store.Meta, orig, base, want store.Meta) error {
+	var clash []string
+	mergeField(&clash, "kind", &cur.Kind, orig.Kind, base.Kind, want.Kind, eq)
+	mergeField(&clash, "status", &cur.Status, orig.Status, base.Status, want.Status, eq)
+	mergeField(&clash, "owner", &cur.Owner, orig.Owner, base.Owner, want.Owner, eq)
+	mergeField(&clash, "tags", &cur.Tags, orig.Tags, base.Tags, want.Tags, slices.Equal)
+	mergeField(&clash, "usage", &cur.Usage, orig.Usage, base.Usage, want.Usage, slices.Equal)
+	mergeField(&clash, "description", &cur.Description, orig.Description, base.Description, want.Description, eq)
+	mergeField(&clash, "rotate every", &cur.RotateEvery, orig.RotateEvery, base.RotateEvery, want.RotateEvery, eq)
+	mergeField(&clash, "expires", &cur.Expires, orig.Expires, base.Expires, want.Expires, time.Time.Equal)
+	if len(clash) > 0 {
+		return fmt.Errorf("%s also changed elsewhere: %w", strings.Join(clash, ", "), store.ErrConflict)
+	}
+	return nil
+}
+
+func mergeField[T any](clash *[]string, name string, cur *T, orig, base, want T, same func(a, b T) bool) {
+	switch {
+	case same(want, base), same(*cur, want): // untouched here, or the same change
+	case !same(*cur, orig): // changed here and elsewhere
+		*clash = append(*clash, name)
+	default:
+		*cur = want
+	}
+}
+
+func eq[T comparable](a, b T) bool { return a == b }
 
 // editSecret writes the metadata and, if any were typed, the values merged
 // over the current version: one transaction, whole or not at all. It is
 // check-and-set against version at, the one the form was opened on: a
 // version written meanwhile (another terminal, a sync) is not silently
 // overwritten by values typed over an older one.
-func editSecret(ctx context.Context, s *store.Store, at int, r formResult) savedMsg {
-	path, m := r.path, r.meta
-	edit := func(old *store.Meta) error {
-		old.Kind, old.Owner, old.Tags, old.Usage = m.Kind, m.Owner, m.Tags, m.Usage
-		old.Description, old.RotateEvery = m.Description, m.RotateEvery
-		old.Status, old.Expires = m.Status, m.Expires
-		return nil
-	}
+func editSecret(ctx context.Context, s *store.Store, at int, orig, base store.Meta, r formResult) savedMsg {
+	path := r.path
+	edit := func(cur *store.Meta) error { return mergeMeta(cur, orig, base, r.meta) }
 	fail := func(err error) error {
 		if errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("edit %s: it changed since this form opened it (%w): esc, open it again and redo the edit", path, err)

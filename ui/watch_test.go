@@ -50,6 +50,24 @@ func TestDetailSeesChangesFromElsewhere(t *testing.T) {
 // the same store file, unlocked with the same key. The write merges.
 func setElsewhere(t *testing.T, s *store.Store, path string, f store.Fields) {
 	t.Helper()
+	other := elsewhere(t, s)
+	if _, err := other.Set(context.Background(), path, f, store.SetOptions{Merge: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// metaElsewhere changes a secret's metadata through a second handle on
+// s's file, as `ward meta` in another terminal does.
+func metaElsewhere(t *testing.T, s *store.Store, path string, fn func(*store.Meta)) {
+	t.Helper()
+	other := elsewhere(t, s)
+	if _, err := other.SetMeta(context.Background(), path, func(m *store.Meta) error { fn(m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func elsewhere(t *testing.T, s *store.Store) *store.Store {
+	t.Helper()
 	ctx := context.Background()
 	other, err := store.Open(ctx, s.File)
 	if err != nil {
@@ -58,7 +76,5 @@ func setElsewhere(t *testing.T, s *store.Store, path string, f store.Fields) {
 	if err := other.UnlockWithKey(ctx, s.DataKey()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Set(ctx, path, f, store.SetOptions{Merge: true}); err != nil {
-		t.Fatal(err)
-	}
+	return other
 }
