@@ -182,6 +182,12 @@ func (f *firstRun) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return f.toggleInput()
 		case key.Matches(msg, k.Create):
 			if f.pass.Focused() {
+				// Too short is said at once, not after the second typing.
+				if weak := store.CheckNewPassphrase(f.pass.Value()); weak != nil {
+					f.err = weak
+					f.pass.Reset()
+					return nil
+				}
 				return f.toggleInput()
 			}
 			return f.createWithPassphrase()

@@ -74,9 +74,7 @@ func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
 	d.keys("enter", "enter", "enter") // both empty
 	d.must("an empty passphrase protects nothing")
 	d.typeText("short")
-	d.keys("enter")
-	d.typeText("short")
-	d.keys("enter")
+	d.keys("enter") // said after the first typing, not the second
 	d.must("a passphrase of 5 characters is too short")
 	d.typeText("correct horse")
 	d.keys("enter")
