@@ -777,4 +777,9 @@ func TestFormRefusesMultiLinePaste(t *testing.T) {
 	if _, _, err := s.Get(context.Background(), "prod/pem", store.GetOptions{}); err == nil {
 		t.Fatal("the form saved a value after refusing the paste")
 	}
+	// In a metadata input the refusal does not point at values.
+	d.tabTo("description")
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("line one\nline two"), Paste: true})
+	d.must("this one-line input would change it")
+	d.mustNot("ward set PATH#FIELD")
 }

@@ -318,7 +318,10 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Paste && strings.ContainsAny(string(msg.Runes), "\n\r\t") {
 		// The one-line input would turn them into spaces: a pasted PEM
 		// key, saved changed without a word.
-		f.err = errors.New("pasted text with line breaks or tabs: this one-line field would change it. Set such a value from a file: ward set PATH#FIELD < FILE")
+		f.err = errors.New("pasted text with line breaks or tabs: this one-line input would change it")
+		if cur.kind == fFieldValue {
+			f.err = errors.New("pasted text with line breaks or tabs: this one-line input would change it. Set such a value from a file: ward set PATH#FIELD < FILE")
+		}
 		return nil
 	}
 	var fi *fieldInput
