@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -782,4 +783,24 @@ func TestFormRefusesMultiLinePaste(t *testing.T) {
 	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("line one\nline two"), Paste: true})
 	d.must("this one-line input would change it")
 	d.mustNot("ward set PATH#FIELD")
+}
+
+// A form taller than the screen keeps its title on top and says what is
+// cut off above and below (the title scrolled away without a sign).
+func TestFormScrollKeepsTitle(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 60, 20)
+	above, below := regexp.MustCompile(`↑ \d+ more`), regexp.MustCompile(`↓ \d+ more`)
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.must("Edit prod/payments/db")
+	if v := d.view(); above.MatchString(v) || !below.MatchString(v) {
+		t.Errorf("at the top: want a mark below only:\n%s", v)
+	}
+	d.keys("shift+tab") // round to the save button, at the bottom
+	d.must("Edit prod/payments/db", "[ save ]")
+	if v := d.view(); !above.MatchString(v) || below.MatchString(v) {
+		t.Errorf("at the bottom: want a mark above only:\n%s", v)
+	}
 }

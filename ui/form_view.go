@@ -31,7 +31,8 @@ func (f *secretForm) View(w, h int) string {
 		in.Width = inW
 		return in.View()
 	}
-	lines := []string{fit(st.App.Header.Render(title), w), ""}
+	head := []string{fit(st.App.Header.Render(title), w), ""}
+	var lines []string // below the title, the part that scrolls
 	focusLine := 0
 	mark := func(t focusTarget) {
 		if t == cur {
@@ -83,19 +84,26 @@ func (f *secretForm) View(w, h int) string {
 			foot[i] = style.Render(fit(l, w))
 		}
 	}
+	// The title stays on top and marks say what is cut off above and
+	// below (a tall form used to scroll its title away without a sign).
+	page := func(h int) string {
+		if h < len(head)+4 {
+			return scrollTo(append(head, lines...), focusLine+len(head), h)
+		}
+		mark := func(s string) string { return st.App.Muted.Render(fit(s, w)) }
+		return strings.Join(head, "\n") + "\n" + scrollMarked(lines, focusLine, h-len(head), mark)
+	}
 	if len(foot) > 0 && h > len(foot)+1 {
 		// Always in view, below the part that scrolls: a form taller
 		// than the screen would otherwise hide why ctrl+s did nothing.
-		return scrollTo(lines, focusLine, h-len(foot)-1) + "\n\n" + strings.Join(foot, "\n")
+		return page(h-len(foot)-1) + "\n\n" + strings.Join(foot, "\n")
 	}
 	if len(foot) > 0 {
 		lines = append(append(lines, ""), foot...)
 	}
-	return scrollTo(lines, focusLine, h)
+	return page(h)
 }
 
-// scrollTo shows h of lines, keeping line `at` (the focus) in view and the
-// title on top when it fits.
 // scrollMarked is scrollTo that says what is cut off: a first line "↑ N
 // more" when lines above are not shown, a last line "↓ N more" when lines
 // below are not (a certificate revealed at 80×24 ended at the bottom of
@@ -130,6 +138,8 @@ func scrollMarked(lines []string, at, h int, mark func(string) string) string {
 	return strings.Join(out, "\n")
 }
 
+// scrollTo shows h of lines, keeping line `at` (the focus) in view and the
+// first line on top when it fits.
 func scrollTo(lines []string, at, h int) string {
 	if h <= 0 {
 		return ""
