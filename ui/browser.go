@@ -404,7 +404,11 @@ func (b *browser) View(w, h int) string {
 			}
 		}
 	}
-	for r := b.offset; r < len(rows) && r < b.offset+n; r++ {
+	end := min(len(rows), b.offset+n)
+	if end < len(rows) && end-b.offset > 1 && rows[end-1] < 0 {
+		end-- // a heading whose rows are all below: it shows with them
+	}
+	for r := b.offset; r < end; r++ {
 		lines = append(lines, b.rowView(rows[r], r == b.cursor, w, now))
 	}
 	return strings.Join(lines, "\n")

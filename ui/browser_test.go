@@ -227,3 +227,23 @@ func TestBrowserKeepsTheFolderHeadingWhenScrolled(t *testing.T) {
 	}
 	d.must("› ")
 }
+
+// The list never ends on a folder heading whose rows are all below the
+// screen (ward demo's first screen did, at some heights).
+func TestBrowserDoesNotEndOnAHeading(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 24)
+	b := d.root.screens[0].(*browser)
+	for h := 3; h < 14; h++ {
+		b.cursor, b.offset = 0, 0
+		for range len(b.rows()) {
+			lines := strings.Split(b.View(80, h), "\n")
+			last := strings.TrimSpace(lines[len(lines)-1])
+			if strings.HasSuffix(last, "/") {
+				t.Fatalf("height %d, cursor %d: the list ends on the heading %q:\n%s", h, b.cursor, last, strings.Join(lines, "\n"))
+			}
+			d.keys("j")
+		}
+	}
+}
