@@ -19,6 +19,9 @@ var (
 	ErrUnsupported    = errors.New("unsupported store format")
 	// ErrConflict: the secret changed since the version the caller saw.
 	ErrConflict = errors.New("changed meanwhile")
+	// ErrUnchanged: a change asked to fail when it would change nothing
+	// (MetaOptions.FailUnchanged) did.
+	ErrUnchanged = errors.New("nothing changed")
 	// ErrBadPath: a secret path or field name that is not allowed.
 	ErrBadPath = errors.New("bad path or field name")
 	// ErrBadValue: values that cannot be stored (none, or too large).

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -243,6 +244,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 		return vi, err
 	case o.CreateOnly:
 		return vi, fmt.Errorf("secret %s: %w", path, ErrExists)
+	}
+	if o.IfVersion != 0 && sc.Current == 0 {
+		return vi, fmt.Errorf("secret %s: %w (moved or purged since version %d)", path, ErrNotFound, o.IfVersion)
 	}
 	if o.IfVersion != 0 && sc.Current != o.IfVersion {
 		return vi, fmt.Errorf("secret %s is at version %d, not %d: %w", path, sc.Current, o.IfVersion, ErrConflict)
@@ -717,6 +721,10 @@ type MetaOptions struct {
 	IfVersion int
 	// Action names the change in the audit log; empty means "meta".
 	Action string
+	// FailUnchanged makes a change that leaves the metadata as it was
+	// write nothing (no audit entry claims a change) and fail with
+	// ErrUnchanged.
+	FailUnchanged bool
 }
 
 // SetMetaWith is SetMeta with a version check and an audit action.
@@ -733,6 +741,9 @@ func (s *Store) SetMetaWith(ctx context.Context, path string, o MetaOptions, fn 
 		m.Usage = slices.Clone(m.Usage)
 		if err := fn(&m); err != nil {
 			return err
+		}
+		if o.FailUnchanged && reflect.DeepEqual(m, sc.Meta) {
+			return fmt.Errorf("the metadata of %s: %w", sc.Path, ErrUnchanged)
 		}
 		sc.Meta = m
 		sc.Updated = s.Now()

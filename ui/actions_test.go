@@ -273,7 +273,7 @@ func TestEditSecretFormConflict(t *testing.T) {
 	d.tabTo("  value") // password's
 	d.typeText(canary + "typed")
 	d.keys("ctrl+s")
-	d.must("it changed since this form opened it")
+	d.must("while this form was open, a new version was written elsewhere")
 	d.mustNot(canary)
 	sc, f, err := s.Get(ctx, "prod/payments/db", store.GetOptions{})
 	if err != nil {
@@ -321,7 +321,7 @@ func TestEditFormKeepsMetaChangedElsewhere(t *testing.T) {
 	d.tabTo("  value") // password's
 	d.typeText(canary + "typed")
 	d.keys("ctrl+s")
-	d.must("owner also changed elsewhere")
+	d.must(`while this form was open, owner changed elsewhere too (to "team-elsewhere")`)
 	sc, err := s.Show(ctx, "prod/payments/db")
 	if err != nil {
 		t.Fatal(err)
@@ -803,4 +803,77 @@ func TestFormScrollKeepsTitle(t *testing.T) {
 	if v := d.view(); !above.MatchString(v) || below.MatchString(v) {
 		t.Errorf("at the bottom: want a mark above only:\n%s", v)
 	}
+}
+
+// The edit form against changes made elsewhere while it is open, and
+// against no change at all.
+func TestEditFormElsewhereCases(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	status := func() store.Status {
+		t.Helper()
+		sc, err := s.Show(ctx, "prod/payments/db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.Meta.Status
+	}
+	openDetail(t, d, "ppdb")
+	d.send(watchTickMsg{}) // the first look only notes the revision
+
+	// Saved untouched: nothing written, no audit entry claims a change.
+	d.keys("e", "ctrl+s")
+	d.must("nothing changed in prod/payments/db")
+	if n := len(audits(t, s, "prod/payments/db", "meta")); n != 0 {
+		t.Fatalf("%d meta audit entries after an untouched save", n)
+	}
+
+	// Metadata only, over a version written elsewhere: merged, saved.
+	d.keys("e")
+	setElsewhere(t, s, "prod/payments/db", store.Fields{"password": wcrypto.NewSecret(canary + "elsewhere")})
+	d.tabTo("tags")
+	d.typeText(", db")
+	d.keys("ctrl+s")
+	d.must("saved prod/payments/db")
+
+	// Retired elsewhere while a value is typed: refused, not brought
+	// back unseen.
+	d.keys("e")
+	other := elsewhere(t, s)
+	if _, err := other.Retire(ctx, "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	d.tabTo("  value")
+	d.typeText(canary + "typed")
+	d.keys("ctrl+s")
+	d.must(`status changed elsewhere too (to "retired")`)
+	d.mustNot("error: edit") // said once, in the form, not again on the bar
+	if st := status(); st != store.StatusRetired {
+		t.Fatalf("status %q after the refused save", st)
+	}
+	d.keys("esc", "y")
+
+	// Opened retired, a value typed: saved, and said to be active again.
+	d.send(watchTickMsg{}) // the detail sees the retire done elsewhere
+	d.keys("e")
+	d.must("‹ retired ›")
+	d.tabTo("  value")
+	d.typeText(canary + "typed")
+	d.keys("ctrl+s")
+	d.must("it is active again")
+	if st := status(); st != store.StatusActive {
+		t.Fatalf("status %q after a new version", st)
+	}
+
+	// Purged elsewhere: said so, not "changed".
+	d.keys("e")
+	if err := other.Purge(ctx, "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	d.tabTo("  value")
+	d.typeText(canary + "typed")
+	d.keys("ctrl+s")
+	d.must("it was moved or purged elsewhere while this form was open")
 }

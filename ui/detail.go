@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -280,11 +281,10 @@ func (d *detail) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil || msg.rev == d.rev {
 			return nil
 		}
-		first := d.rev == 0
+		// The first look reloads too: a change made between this
+		// detail's load and that look would otherwise go unseen.
 		d.rev = msg.rev
-		if !first {
-			return loadSecret(d.c, d.path)
-		}
+		return loadSecret(d.c, d.path)
 	case tea.KeyMsg:
 		return d.handleKey(msg)
 	}
@@ -293,6 +293,13 @@ func (d *detail) Update(msg tea.Msg) tea.Cmd {
 
 func (d *detail) handleLoaded(msg secretLoadedMsg) {
 	d.err = msg.err
+	if errors.Is(msg.err, store.ErrNotFound) && d.sec != nil {
+		// Moved or purged elsewhere: nothing of it stays on the screen,
+		// and no key acts on a path that is gone.
+		d.leave()
+		d.sec, d.fields, d.sel = nil, nil, 0
+		d.err = fmt.Errorf("%s is no longer in the store: moved or purged elsewhere. esc goes back to the list", d.path)
+	}
 	if msg.err != nil {
 		return
 	}

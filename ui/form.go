@@ -225,10 +225,12 @@ func (f *secretForm) Keys() help.KeyMap {
 
 // savedMsg is the outcome of the form's save.
 type savedMsg struct {
-	path    string
-	added   bool
-	version int
-	err     error
+	path      string
+	added     bool
+	version   int
+	unchanged bool // the edit changed nothing, and nothing was written
+	revived   bool // a new version brought the retired secret back
+	err       error
 }
 
 func (savedMsg) broadcast()            {}
@@ -236,6 +238,12 @@ func (m savedMsg) changedPath() string { return m.path }
 func (m savedMsg) outcome() (string, error) {
 	if m.added {
 		return "added " + m.path, m.err
+	}
+	if m.unchanged {
+		return "nothing changed in " + m.path, m.err
+	}
+	if m.revived {
+		return fmt.Sprintf("saved %s (version %d); it is active again", m.path, m.version), m.err
 	}
 	if m.version > 0 {
 		return fmt.Sprintf("saved %s (version %d)", m.path, m.version), m.err
@@ -621,60 +629,113 @@ func (f *secretForm) save() tea.Cmd {
 // the form changed is taken, unless it was also changed elsewhere to
 // something else since the form opened (orig): then nothing is saved and
 // the error names the fields.
-func mergeMeta(cur *store.Meta, orig, base, want store.Meta) error {
-	var clash []string
-	mergeField(&clash, "kind", &cur.Kind, orig.Kind, base.Kind, want.Kind, eq)
-	mergeField(&clash, "status", &cur.Status, orig.Status, base.Status, want.Status, eq)
-	mergeField(&clash, "owner", &cur.Owner, orig.Owner, base.Owner, want.Owner, eq)
-	mergeField(&clash, "tags", &cur.Tags, orig.Tags, base.Tags, want.Tags, slices.Equal)
-	mergeField(&clash, "usage", &cur.Usage, orig.Usage, base.Usage, want.Usage, slices.Equal)
-	mergeField(&clash, "description", &cur.Description, orig.Description, base.Description, want.Description, eq)
-	mergeField(&clash, "rotate every", &cur.RotateEvery, orig.RotateEvery, base.RotateEvery, want.RotateEvery, eq)
-	mergeField(&clash, "expires", &cur.Expires, orig.Expires, base.Expires, want.Expires, time.Time.Equal)
-	if len(clash) > 0 {
-		return fmt.Errorf("%s also changed elsewhere: %w", strings.Join(clash, ", "), store.ErrConflict)
+func mergeMeta(cur *store.Meta, orig, base, want store.Meta, writesValues bool) error {
+	c := &metaClash{}
+	mergeField(c, "kind", &cur.Kind, orig.Kind, base.Kind, want.Kind, eq)
+	mergeField(c, "status", &cur.Status, orig.Status, base.Status, want.Status, eq)
+	mergeField(c, "owner", &cur.Owner, orig.Owner, base.Owner, want.Owner, eq)
+	mergeField(c, "tags", &cur.Tags, orig.Tags, base.Tags, want.Tags, slices.Equal)
+	mergeField(c, "usage", &cur.Usage, orig.Usage, base.Usage, want.Usage, slices.Equal)
+	mergeField(c, "description", &cur.Description, orig.Description, base.Description, want.Description, eq)
+	mergeField(c, "rotate every", &cur.RotateEvery, orig.RotateEvery, base.RotateEvery, want.RotateEvery, eq)
+	mergeField(c, "expires", &cur.Expires, orig.Expires, base.Expires, want.Expires, time.Time.Equal)
+	if writesValues && cur.Status == store.StatusRetired && orig.Status != store.StatusRetired && !slices.Contains(c.fields, "status") {
+		// Retired elsewhere: the new version would bring it back unseen.
+		c.fields = append(c.fields, "status")
+		c.now = append(c.now, string(cur.Status))
+	}
+	if len(c.fields) > 0 {
+		return c
 	}
 	return nil
 }
 
-func mergeField[T any](clash *[]string, name string, cur *T, orig, base, want T, same func(a, b T) bool) {
+// metaClash names the metadata fields changed both in the form and
+// elsewhere, and what they are now in the store (metadata, never a value).
+type metaClash struct{ fields, now []string }
+
+func (c *metaClash) Error() string {
+	parts := make([]string, len(c.fields))
+	for i, f := range c.fields {
+		parts[i] = fmt.Sprintf("%s changed elsewhere too (to %q)", f, c.now[i])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *metaClash) Unwrap() error { return store.ErrConflict }
+
+func mergeField[T any](c *metaClash, name string, cur *T, orig, base, want T, same func(a, b T) bool) {
 	switch {
 	case same(want, base), same(*cur, want): // untouched here, or the same change
 	case !same(*cur, orig): // changed here and elsewhere
-		*clash = append(*clash, name)
+		c.fields = append(c.fields, name)
+		c.now = append(c.now, shownMeta(*cur))
 	default:
 		*cur = want
 	}
 }
 
+// shownMeta is a metadata value as the form shows it.
+func shownMeta(v any) string {
+	switch v := v.(type) {
+	case []string:
+		return strings.Join(v, ", ")
+	case time.Time:
+		return store.FormatExpiry(v)
+	case store.Duration:
+		if v == 0 {
+			return ""
+		}
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
 func eq[T comparable](a, b T) bool { return a == b }
 
 // editSecret writes the metadata and, if any were typed, the values merged
-// over the current version: one transaction, whole or not at all. It is
-// check-and-set against version at, the one the form was opened on: a
+// over the current version: one transaction, whole or not at all. Values
+// are check-and-set against version at, the one the form was opened on: a
 // version written meanwhile (another terminal, a sync) is not silently
-// overwritten by values typed over an older one.
+// overwritten by values typed over an older one. An edit that changes
+// nothing writes nothing.
 func editSecret(ctx context.Context, s *store.Store, at int, orig, base store.Meta, r formResult) savedMsg {
 	path := r.path
-	edit := func(cur *store.Meta) error { return mergeMeta(cur, orig, base, r.meta) }
+	writes := len(r.vals) > 0 || len(r.rename) > 0 || len(r.del) > 0
+	edit := func(cur *store.Meta) error { return mergeMeta(cur, orig, base, r.meta, writes) }
 	fail := func(err error) error {
-		if errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("edit %s: it changed since this form opened it (%w): esc, open it again and redo the edit", path, err)
+		var clash *metaClash
+		switch {
+		case errors.As(err, &clash):
+			return fmt.Errorf("edit %s: while this form was open, %w; esc, open it again and redo the edit", path, clash)
+		case errors.Is(err, store.ErrConflict):
+			return fmt.Errorf("edit %s: while this form was open, a new version was written elsewhere; esc, open it again and redo the edit", path)
+		case errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("edit %s: it was moved or purged elsewhere while this form was open", path)
 		}
 		return fmt.Errorf("edit %s: %w", path, err)
 	}
-	if len(r.vals) == 0 && len(r.rename) == 0 && len(r.del) == 0 {
-		_, err := s.SetMetaWith(ctx, path, store.MetaOptions{IfVersion: at}, edit)
+	if !writes {
+		// Metadata only: merged field by field (mergeMeta), so a version
+		// written meanwhile does not stand in its way.
+		_, err := s.SetMetaWith(ctx, path, store.MetaOptions{FailUnchanged: true}, edit)
+		if errors.Is(err, store.ErrUnchanged) {
+			return savedMsg{path: path, unchanged: true}
+		}
 		if err != nil {
 			err = fail(err)
 		}
 		return savedMsg{path: path, err: err}
 	}
 	// Values typed, fields renamed or removed: a new version, merged over
-	// the current one in the store (the form never read its values).
+	// the current one in the store (the form never read its values),
+	// check-and-set against the version the form was opened on.
 	vi, err := s.Set(ctx, path, r.vals, store.SetOptions{Merge: true, EditMeta: edit, IfVersion: at, Rename: r.rename, Delete: r.del})
 	if err != nil {
-		err = fail(err)
+		return savedMsg{path: path, err: fail(err)}
 	}
-	return savedMsg{path: path, version: vi.N, err: err}
+	// A new version brings a retired secret back (as ward set does);
+	// said, since the form showed it retired.
+	revived := orig.Status == store.StatusRetired && r.meta.Status == store.StatusRetired
+	return savedMsg{path: path, version: vi.N, revived: revived}
 }

@@ -180,7 +180,9 @@ type leaver interface{ leave() }
 func (r *Root) handleBroadcast(msg tea.Msg) tea.Cmd {
 	if cr, ok := msg.(changeResult); ok {
 		text, err := cr.outcome()
-		r.status.set(text, err)
+		if sm, ok := msg.(savedMsg); !ok || sm.err == nil {
+			r.status.set(text, err) // a failed save: the form says why
+		}
 	}
 	cmds := make([]tea.Cmd, 0, len(r.screens))
 	for _, s := range r.screens {

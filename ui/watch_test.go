@@ -78,3 +78,26 @@ func elsewhere(t *testing.T, s *store.Store) *store.Store {
 	}
 	return other
 }
+
+// A secret moved or purged elsewhere while its detail is open: the detail
+// says it is gone and offers no key that would act on it; the first look
+// at the store after opening already sees it.
+func TestDetailSecretGoneElsewhere(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.must("Fields (version 2)")
+	if err := elsewhere(t, s).Purge(context.Background(), "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	d.send(watchTickMsg{})
+	d.must("prod/payments/db is no longer in the store")
+	d.mustNot("Fields (version 2)", "team-payments")
+	for _, k := range []string{"r", "e", "d", "c", "g"} {
+		d.keys(k)
+		d.mustNot("Retire prod/payments/db?", "Edit prod/payments/db", "Generate a new value")
+	}
+	d.keys("esc")
+	d.mustNot("no longer in the store")
+}
