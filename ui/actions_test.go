@@ -877,3 +877,38 @@ func TestEditFormElsewhereCases(t *testing.T) {
 	d.keys("ctrl+s")
 	d.must("it was moved or purged elsewhere while this form was open")
 }
+
+// A paste of several lines without bracketed paste arrives as lines and
+// enters: enter in a value does not move on (line 2 went into the next
+// field's name input, shown), and text after it refuses the save until
+// the value is cleared.
+func TestFormUnbracketedMultiLinePaste(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 100, 30)
+	d.keys("a")
+	d.typeText("prod/lines")
+	d.tabTo("  value")
+	d.typeText(canary + "line-1")
+	d.keys("enter")
+	d.typeText(canary + "line-2")
+	d.mustNot(canary)
+	d.must(`field "value": text came after an enter`)
+	d.keys("ctrl+s")
+	d.must(`field "value": text came after an enter`)
+	if _, _, err := s.Get(context.Background(), "prod/lines", store.GetOptions{}); err == nil {
+		t.Fatal("the form saved a value that lost its line break")
+	}
+	// Cleared and typed anew, it saves; an enter after a whole value
+	// only says that tab moves on.
+	d.keys("ctrl+u")
+	d.typeText(canary + "one-line")
+	d.keys("enter")
+	d.must("tab moves on")
+	d.keys("ctrl+s")
+	d.must("added prod/lines")
+	_, f, err := s.Get(context.Background(), "prod/lines", store.GetOptions{})
+	if err != nil || f["value"].Reveal() != canary+"one-line" {
+		t.Fatalf("after the save: %v", err)
+	}
+}

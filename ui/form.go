@@ -59,6 +59,12 @@ type fieldInput struct {
 	// orig, in the edit form, is the name the field has in the current
 	// version: a changed name renames it, an emptied one removes it.
 	orig string
+	// enter: enter was pressed in the value input (it does not move on:
+	// a paste of several lines without bracketed paste arrives as lines
+	// and enters, and would put line 2 in the next input, shown).
+	// broken: text came after that enter, so the value lost a line
+	// break; saving is refused until the value is cleared.
+	enter, broken bool
 }
 
 const valuePlaceholder = "(typed value is not shown)"
@@ -201,6 +207,9 @@ func (f *secretForm) setFocus(n int) tea.Cmd {
 	if in := f.input(f.current()); in != nil {
 		in.Blur()
 	}
+	for i := range f.fields {
+		f.fields[i].enter = false // an enter, then tab away: not a paste
+	}
 	ts := f.targets()
 	f.focus = (n + len(ts)) % len(ts)
 	if in := f.input(ts[f.focus]); in != nil {
@@ -315,6 +324,12 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	case msg.Type == tea.KeyEnter:
 		switch cur.kind {
+		case fFieldValue:
+			if cur.i < len(f.fields) && f.fields[cur.i].value.Value() != "" {
+				f.fields[cur.i].enter = true
+				f.note = "enter stays in a value (a line break cannot go in it): tab moves on"
+			}
+			return nil
 		case fAddField:
 			f.addField("")
 			return f.setFocus(len(f.targets()) - 4)
@@ -343,6 +358,18 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		before := in.Value()
 		var cmd tea.Cmd
 		*in, cmd = in.Update(msg)
+		if cur.kind == fFieldValue {
+			switch {
+			case in.Value() == "":
+				if fi.broken {
+					f.err = nil // answered
+				}
+				fi.enter, fi.broken = false, false
+			case fi.enter && in.Value() != before && msg.Type == tea.KeyRunes:
+				fi.broken = true
+				f.err = errLineBreak(strings.TrimSpace(fi.name.Value()))
+			}
+		}
 		if in.Value() != before {
 			f.dirty = true
 			if cur.kind == fFieldName {
@@ -356,6 +383,10 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+func errLineBreak(field string) error {
+	return fmt.Errorf("field %q: text came after an enter (a paste of several lines?), and this one-line input cannot keep the line break: clear the value (ctrl+u) and set such a value from a file: ward set PATH#FIELD < FILE", field)
 }
 
 // kindFields are the fields a new secret of a kind usually has.
@@ -540,6 +571,9 @@ func (f *secretForm) collect() (formResult, error) {
 	for i, fi := range f.fields {
 		name := strings.TrimSpace(fi.name.Value())
 		v := fi.value.Value()
+		if fi.broken && v != "" {
+			return r, errLineBreak(name)
+		}
 		if v == "" && !fi.held.IsZero() {
 			v = fi.held.Reveal()
 		}
