@@ -912,3 +912,26 @@ func TestFormUnbracketedMultiLinePaste(t *testing.T) {
 		t.Fatalf("after the save: %v", err)
 	}
 }
+
+// In the form, ? opens the help where the focus is on no text input (the
+// kind selector, the buttons); in a text input it is typed.
+func TestFormHelpKey(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 80, 30)
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.must("› kind")
+	d.keys("?")
+	if !d.root.full {
+		t.Fatalf("? on the kind selector did not open the help:\n%s", d.view())
+	}
+	d.must("ctrl+n add field", "shift+tab/↑ previous")
+	d.keys("?")
+	d.tabTo("owner")
+	d.keys("?")
+	if d.root.full {
+		t.Fatal("? in a text input opened the help")
+	}
+	d.must("team-payments?")
+}

@@ -28,7 +28,9 @@ type formKeys struct {
 }
 
 func (k formKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Save, k.Generate, k.Cancel, k.Prev, k.Cycle, k.AddField}
+	// What a narrow screen shows first: a key hidden behind the ellipsis
+	// (ctrl+n, at 80 columns) could not be found.
+	return []key.Binding{k.Save, k.Next, k.Cycle, k.AddField, k.Generate, k.Cancel, k.Prev}
 }
 func (k formKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Prev, k.Cycle}, {k.AddField, k.Generate, k.Save, k.Cancel}}
@@ -224,6 +226,10 @@ func (f *secretForm) Init() tea.Cmd { return f.setFocus(f.focus) }
 // Typing is true for the whole form: a stray q must not quit with a
 // half-entered secret.
 func (f *secretForm) Typing() bool { return true }
+
+// HelpKeyFree: on the kind and status selectors and the buttons, ? opens
+// the help (in a text input it is typed).
+func (f *secretForm) HelpKeyFree() bool { return f.input(f.current()) == nil }
 
 func (f *secretForm) Keys() help.KeyMap {
 	k := f.keys

@@ -58,6 +58,19 @@ func (r *Root) topDialog() dialog {
 // single-letter global keys.
 func (r *Root) typing() bool { return r.topDialog() == nil && r.top().Typing() }
 
+// helpFreer is a typing screen whose focus is sometimes on no text input
+// (the form's selectors and buttons): there ? opens the help.
+type helpFreer interface{ HelpKeyFree() bool }
+
+// helpKeyFree reports whether ? toggles the help rather than being typed.
+func (r *Root) helpKeyFree() bool {
+	if !r.typing() {
+		return true
+	}
+	hf, ok := r.top().(helpFreer)
+	return ok && hf.HelpKeyFree()
+}
+
 // Update routes in a fixed order: window size and global keys; the top
 // dialog; navigation and results from services; then the active screen.
 func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -128,7 +141,7 @@ func (r *Root) handleGlobalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	// q answers no question: in a dialog (discard this form?) it would
 	// quit and throw away what the dialog guards. ctrl+c still quits.
 	k.Quit.SetEnabled(!typing && r.topDialog() == nil)
-	k.Help.SetEnabled(!typing)
+	k.Help.SetEnabled(r.helpKeyFree())
 	switch {
 	case key.Matches(msg, k.ForceQuit), key.Matches(msg, k.Quit):
 		return tea.Quit, true
@@ -221,7 +234,7 @@ func (r *Root) View() string {
 	}
 	gk := r.c.Keys
 	gk.Quit.SetEnabled(!r.typing() && r.topDialog() == nil)
-	gk.Help.SetEnabled(!r.typing())
+	gk.Help.SetEnabled(r.helpKeyFree())
 	keys = withGlobals(keys, gk)
 	var helpView string
 	if r.full {
