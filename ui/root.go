@@ -240,7 +240,7 @@ func (r *Root) View() string {
 	if r.full {
 		helpView = r.help.FullHelpView(keys.FullHelp())
 	} else {
-		helpView = r.help.ShortHelpView(keys.ShortHelp())
+		helpView = r.shortHelp(keys.ShortHelp(), r.w)
 	}
 	// bubbles/help can overflow its width when even the ellipsis does not
 	// fit; never let it wrap the layout.
@@ -310,6 +310,44 @@ func fit(s string, w int) string {
 
 // fitBlock makes s exactly w cells wide and h lines high, so columns line up
 // and the layout never grows past the window.
+// shortHelp is bubbles/help's short view, its ellipsis kept within w:
+// bubbles adds an item that overflows when the ellipsis after it would
+// not fit, and the line was then cut in the middle of a word.
+func (r *Root) shortHelp(bs []key.Binding, w int) string {
+	hs := r.help.Styles
+	sep := hs.ShortSeparator.Inline(true).Render(r.help.ShortSeparator)
+	ellipsis := " " + hs.Ellipsis.Inline(true).Render(r.help.Ellipsis)
+	var items []string
+	for _, kb := range bs {
+		if kb.Enabled() {
+			items = append(items, hs.ShortKey.Inline(true).Render(kb.Help().Key)+" "+hs.ShortDesc.Inline(true).Render(kb.Help().Desc))
+		}
+	}
+	// The most items that fit, with the ellipsis after them if some are
+	// left out.
+	k, used := 0, 0
+	for k < len(items) {
+		iw := lipgloss.Width(items[k])
+		if k > 0 {
+			iw += lipgloss.Width(sep)
+		}
+		tail := 0
+		if k+1 < len(items) {
+			tail = lipgloss.Width(ellipsis)
+		}
+		if used+iw+tail > w {
+			break
+		}
+		used += iw
+		k++
+	}
+	out := strings.Join(items[:k], sep)
+	if k < len(items) {
+		out += ellipsis
+	}
+	return out
+}
+
 func fitBlock(s string, w, h int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > h {
