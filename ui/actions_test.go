@@ -524,6 +524,8 @@ func TestHistoryRollback(t *testing.T) {
 	if strings.Contains(d.view(), "R roll back") {
 		t.Error("g did not select the newest version again")
 	}
+	d.keys("R") // on the current version: said, not ignored
+	d.must("version 2 is the current one: nothing to roll back")
 	d.keys("down", "R")
 	d.must("Roll prod/payments/db back to version 1?")
 	d.keys("y")

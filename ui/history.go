@@ -114,6 +114,16 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			h.sel = 0
 		case key.Matches(msg, k.End):
 			h.sel = len(h.sec.Versions) - 1
+		case !k.Rollback.Enabled() && key.Matches(msg, h.keys.Rollback):
+			// Said, not silently ignored.
+			v, ok := h.version()
+			why := fmt.Sprintf("version %d is the current one: nothing to roll back", v.N)
+			if ok && v.Purged {
+				why = fmt.Sprintf("version %d's values were dropped by the retention limit: it cannot be rolled back to", v.N)
+			}
+			if ok {
+				return func() tea.Msg { return statusMsg{text: why} }
+			}
 		case key.Matches(msg, k.Rollback):
 			v, _ := h.version()
 			return h.c.openDialog(newConfirm(h.c,
