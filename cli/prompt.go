@@ -100,6 +100,19 @@ func (p ttyPrompter) NewPassphrase(prompt string, check func(string) error) (str
 	return v, nil
 }
 
+// WrongPassphrase says on the terminal that the passphrase was wrong,
+// before it is asked again (store.RetryPrompter).
+func (ttyPrompter) WrongPassphrase(left int) {
+	if tty, err := openTTY(); err == nil {
+		tries := "tries"
+		if left == 1 {
+			tries = "try"
+		}
+		fmt.Fprintf(tty, "ward: wrong passphrase; %d more %s\n", left, tries)
+		tty.Close()
+	}
+}
+
 // Line reads one line with echo, for confirmations.
 func (ttyPrompter) Line(prompt string) (string, error) {
 	tty, err := openTTY()

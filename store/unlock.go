@@ -237,15 +237,43 @@ func (s *Store) identities(c Credentials) ([]age.Identity, error) {
 			return nil, fmt.Errorf("read its identity file: %w", err)
 		}
 		pass := askFunc(c.Prompter, "passphrase for store "+s.Name)
-		ids, err := wcrypto.ParseIdentities(f, b, pass)
-		if errors.Is(err, wcrypto.ErrWrongKey) {
-			return nil, fmt.Errorf("wrong passphrase for %s: %w", f, ErrWrongKey)
+		tries := 1
+		rp, retry := c.Prompter.(RetryPrompter)
+		if retry {
+			tries = PassphraseTries
 		}
-		return ids, err
+		for try := 1; ; try++ {
+			ids, err := wcrypto.ParseIdentities(f, b, pass)
+			if !errors.Is(err, wcrypto.ErrWrongKey) {
+				return ids, err
+			}
+			if try == tries {
+				return nil, wrongPassphraseError{f}
+			}
+			rp.WrongPassphrase(tries - try)
+		}
 	default:
 		return nil, fmt.Errorf("its identity is kept outside ward: unlock with --identity FILE: %w", ErrNeedIdentity)
 	}
 }
+
+// PassphraseTries is how often a RetryPrompter is asked for a store's
+// passphrase before ward gives up (as sudo and ssh do).
+const PassphraseTries = 3
+
+// RetryPrompter is a Prompter on a terminal: after a wrong passphrase it
+// says so (left more tries) and is asked again.
+type RetryPrompter interface {
+	Prompter
+	WrongPassphrase(left int)
+}
+
+// wrongPassphraseError is ErrWrongKey for an identity file, said once
+// ("wrong passphrase for F: wrong key" said it twice).
+type wrongPassphraseError struct{ file string }
+
+func (e wrongPassphraseError) Error() string     { return "wrong passphrase for " + e.file }
+func (e wrongPassphraseError) Is(err error) bool { return err == ErrWrongKey }
 
 // MinPassphrase is the fewest characters a new store's passphrase may
 // have. The identity file it protects can be copied and attacked offline
