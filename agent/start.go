@@ -15,6 +15,23 @@ const AgentCommand = "__agent"
 // startTimeout bounds how long Start waits for a new agent to answer.
 const startTimeout = 5 * time.Second
 
+// Check checks, before anything is asked, that the agent could be started
+// at sock ("" for the default path): a supported system, a socket path
+// that fits, and a directory only the user can reach (created if missing).
+// `ward unlock` calls it before the passphrase is typed.
+func Check(sock string) error {
+	if !supported {
+		return ErrUnsupported
+	}
+	if sock == "" {
+		var err error
+		if sock, err = SocketPath(); err != nil {
+			return err
+		}
+	}
+	return prepareDir(sock)
+}
+
 // Start makes sure an agent serves sock (empty: SocketPath()). If one
 // already answers it returns nil at once. Otherwise it runs `exe __agent`
 // as a detached process (a new session, no controlling terminal, stdin,
@@ -27,16 +44,13 @@ const startTimeout = 5 * time.Second
 // `WARD_AGENT_SOCK=… exe __agent` in a terminal), or if it does not answer
 // within 5 seconds, in which case it is killed.
 func Start(exe string, sock string) error {
-	if !supported {
-		return ErrUnsupported
-	}
 	if sock == "" {
 		var err error
 		if sock, err = SocketPath(); err != nil {
 			return err
 		}
 	}
-	if err := prepareDir(sock); err != nil {
+	if err := Check(sock); err != nil {
 		return err
 	}
 	if ping(sock) == nil {

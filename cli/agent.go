@@ -48,6 +48,11 @@ agent held it already.` + exitStatus(
 				f.status("Store %q is already unlocked for this session (ward lock forgets it)", s.Name)
 				return nil
 			}
+			// Where the agent cannot run (an unsafe socket directory), say
+			// so before the passphrase is typed, not after.
+			if err := agent.Check(""); err != nil {
+				return fmt.Errorf("unlock: %w", err)
+			}
 			// Unlock for real, not from the cache: the agent needs the identity.
 			if err := s.UnlockWith(ctx, store.Credentials{IdentityFiles: f.Identities, Prompter: f.Prompter(), NoCache: true}); err != nil {
 				return err
