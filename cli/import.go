@@ -57,7 +57,10 @@ Formats (guessed from the content unless --format says):
 stops the import (exit 4, nothing written) unless --overwrite, which writes
 a new version. Errors name a bad line by number, never by content.
 
-JSON (--json): {"imported":N,"paths":[...]}` + exitStatus(
+A secret whose every value is empty (a .env line EMPTY=) is skipped, and
+said; an empty field beside others is kept.
+
+JSON (--json): {"imported":N,"paths":[...],"skipped_empty":[...]}` + exitStatus(
 			"2    bad format, path or input",
 			"4    a path exists (no --overwrite)",
 			"12   the export is for another key",
@@ -121,6 +124,20 @@ func runImport(ctx context.Context, opts *importOptions) error {
 	if len(items) == 0 {
 		return usageErrorf("import %s: no secrets in it", name)
 	}
+	// A secret of nothing but empty values (a .env line EMPTY=) is not
+	// kept, and said; one empty field among others is kept.
+	var skipped []string
+	kept := items[:0]
+	for _, it := range items {
+		if allEmpty(it.Fields) {
+			skipped = append(skipped, it.Path)
+			continue
+		}
+		kept = append(kept, it)
+	}
+	if items = kept; len(items) == 0 {
+		return usageErrorf("import %s: every secret in it is empty (%s): nothing to import", name, strings.Join(skipped, ", "))
+	}
 	prefix := strings.Trim(opts.Prefix, "/")
 	seen := map[string]bool{}
 	for i := range items {
@@ -136,11 +153,6 @@ func runImport(ctx context.Context, opts *importOptions) error {
 			return &usageError{fmt.Errorf("import %s: path %s comes twice", name, clean)}
 		}
 		seen[clean] = true
-		for _, k := range items[i].Fields.Names() {
-			if items[i].Fields[k].Len() == 0 {
-				return usageErrorf("import %s: %s#%s is empty: ward keeps no empty values", name, clean, k)
-			}
-		}
 		items[i].Path = clean
 		items[i].Action = "import"
 		items[i].CreateOnly = !opts.Overwrite
@@ -160,8 +172,12 @@ func runImport(ctx context.Context, opts *importOptions) error {
 		paths = append(paths, it.Path)
 	}
 	sort.Strings(paths)
+	if len(skipped) > 0 {
+		fmt.Fprintf(f.ErrOut, "ward: warning: skipped %d empty %s (ward keeps no secret without a value): %s\n",
+			len(skipped), plural(len(skipped), "secret", "secrets"), strings.Join(skipped, ", "))
+	}
 	if f.JSON {
-		return f.printJSON(map[string]any{"imported": len(items), "paths": paths})
+		return f.printJSON(map[string]any{"imported": len(items), "paths": paths, "skipped_empty": nonNil(skipped)})
 	}
 	f.status("Imported %d secret(s) from %s", len(items), name)
 	return nil

@@ -119,6 +119,9 @@ func runSet(ctx context.Context, opts *setOptions) error {
 		}
 		if multi {
 			fields = toFields(m)
+			if allEmpty(fields) {
+				return usageErrorf("set %s: every field is empty: nothing was changed", ref.Path)
+			}
 		} else {
 			name, err := fieldForRawValue(ctx, s, ref)
 			if err != nil {
@@ -141,6 +144,18 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	}
 	f.status("Set %s (version %d, fields: %s)", ref.Path, vi.N, strings.Join(vi.Fields, ", "))
 	return nil
+}
+
+// allEmpty reports whether every field is empty. One empty field among
+// others is kept (a .env line EMPTY=, a password left blank on a dev
+// database); a secret of nothing but empty fields is a mistake.
+func allEmpty(f store.Fields) bool {
+	for _, v := range f {
+		if v.Len() > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldForRawValue picks the field a single value for PATH goes to: "value"
