@@ -291,7 +291,7 @@ func importWard(ctx context.Context, f *Factory, b []byte, name string) ([]store
 			return nil, &usageError{fmt.Errorf("import %s: secret %d has no fields", name, i+1)}
 		}
 		meta := sc.Meta
-		items = append(items, store.Item{Path: sc.Path, Fields: fields, SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated, CreatedAt: sc.Created}})
+		items = append(items, store.Item{Path: sc.Path, Fields: fields, SetOptions: store.SetOptions{Meta: &meta, At: sc.Updated, CreatedAt: sc.Created, RotatedAt: sc.Rotated}})
 	}
 	return items, nil
 }

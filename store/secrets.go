@@ -196,6 +196,10 @@ type SetOptions struct {
 	// CreatedAt, for a new secret, is when it was created, if earlier than
 	// At (an import of a secret with a history); zero means At.
 	CreatedAt time.Time
+	// RotatedAt is when the values being written were last rotated (an
+	// import keeps the exported time, so rotation due dates do not move);
+	// zero means as for any write.
+	RotatedAt time.Time
 }
 
 // Set writes a new version of the secret at path, creating the secret if
@@ -330,6 +334,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 	}
 	if isNew && !o.CreatedAt.IsZero() && o.CreatedAt.Before(sc.Created) {
 		sc.Created = o.CreatedAt.UTC()
+	}
+	if !o.RotatedAt.IsZero() {
+		sc.Rotated = o.RotatedAt.UTC()
 	}
 	if err := s.writeSecret(tx, lk, sc); err != nil {
 		return vi, err
