@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 	"unicode/utf8"
 
@@ -186,7 +187,13 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		_, err = f.Out.Write(buf.Bytes())
 		return err
 	}
-	if err := wcrypto.WriteFileAtomic(opts.Out, buf.Bytes(), 0o600); err != nil {
+	// Through a symbolic link to the file it names: the write replaces
+	// that file, and the link stays a link.
+	dst := opts.Out
+	if target, err := filepath.EvalSymlinks(dst); err == nil {
+		dst = target
+	}
+	if err := wcrypto.WriteFileAtomic(dst, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("write export: %w", err)
 	}
 	if f.JSON {
@@ -210,6 +217,12 @@ func checkExportOut(f *Factory, out string) error {
 	}
 	if st.IsDir() {
 		return usageErrorf("--out %s is a directory: name a file", out)
+	}
+	if !st.Mode().IsRegular() {
+		// A pipe or a device (/dev/stdout): the export is written to a
+		// new file renamed into place, which would replace the name, and
+		// reading a pipe to see what it holds would block.
+		return usageErrorf("--out %s is not a regular file (a pipe or a device): leave out --out to write the export to stdout", out)
 	}
 	file, err := f.StoreFile()
 	if err != nil {
