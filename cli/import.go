@@ -203,7 +203,7 @@ func ownIdentities(ctx context.Context, f *Factory) ([]age.Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.OwnIdentities(f.Prompter())
+	ids, err := s.OwnIdentities(ctx, f.Prompter())
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", s.Name, err)
 	}
@@ -221,6 +221,10 @@ func guessImportFormat(b []byte) string {
 }
 
 func importWard(ctx context.Context, f *Factory, b []byte, name string) ([]store.Item, error) {
+	// Said before any identity is read or passphrase asked.
+	if guessImportFormat(b) != formatWard {
+		return nil, usageErrorf("import %s: not a readable age file (a ward export begins age-encryption.org/ or is armored)", name)
+	}
 	var ids []age.Identity
 	p := f.Prompter()
 	if len(f.Identities) == 0 {

@@ -123,13 +123,8 @@ func (s *Store) UnlockFromAgent(ctx context.Context) bool { return s.unlockFromA
 // data key or identity. Any trouble with the agent means falling back to
 // the other ways, silently: an agent is a convenience.
 func (s *Store) unlockFromAgent(ctx context.Context) bool {
-	c, err := agent.Dial("")
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	e, err := c.Get(ctx, s.id)
-	if err != nil {
+	e, ok := s.agentEntry(ctx)
+	if !ok {
 		return false
 	}
 	if !e.DataKey.IsZero() && s.UnlockWithKey(ctx, e.DataKey.Reveal()) == nil {
@@ -145,8 +140,23 @@ func (s *Store) unlockFromAgent(ctx context.Context) bool {
 		return false
 	}
 	s.identity = id
-	_ = c.Put(ctx, s.id, agent.Entry{Identity: e.Identity, DataKey: agent.NewKey(s.keys.Data)})
+	if c, err := agent.Dial(""); err == nil {
+		_ = c.Put(ctx, s.id, agent.Entry{Identity: e.Identity, DataKey: agent.NewKey(s.keys.Data)})
+		c.Close()
+	}
 	return true
+}
+
+// agentEntry is what a running agent holds for the store; false on any
+// trouble with the agent (a convenience: the other ways are tried then).
+func (s *Store) agentEntry(ctx context.Context) (agent.Entry, bool) {
+	c, err := agent.Dial("")
+	if err != nil {
+		return agent.Entry{}, false
+	}
+	defer c.Close()
+	e, err := c.Get(ctx, s.id)
+	return e, err == nil
 }
 
 // HandToAgent gives the store's identity and data key to the agent,
@@ -200,8 +210,27 @@ func LockSession(ctx context.Context) (agentHeld, cacheDropped int, err error) {
 // for the passphrase). It is what opens a ward export made to the store's
 // recipients. A store whose identity is kept outside ward has none to give
 // (ErrNeedIdentity).
-func (s *Store) OwnIdentities(p Prompter) ([]age.Identity, error) {
+func (s *Store) OwnIdentities(ctx context.Context, p Prompter) ([]age.Identity, error) {
+	// A store handed to the agent (`ward unlock`): its identity is there,
+	// so nothing is asked (a script after unlock has no terminal).
+	if id := s.agentIdentity(ctx); id != nil {
+		return []age.Identity{id}, nil
+	}
 	return s.identities(Credentials{Prompter: p})
+}
+
+// agentIdentity is the store's identity as a running agent holds it, or
+// nil: any trouble with the agent means the other ways are tried.
+func (s *Store) agentIdentity(ctx context.Context) *age.X25519Identity {
+	e, ok := s.agentEntry(ctx)
+	if !ok || e.Identity.IsZero() {
+		return nil
+	}
+	id, err := wcrypto.ParseIdentity(e.Identity.Reveal())
+	if err != nil {
+		return nil
+	}
+	return id
 }
 
 func (s *Store) identities(c Credentials) ([]age.Identity, error) {
