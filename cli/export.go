@@ -179,13 +179,23 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := encryptExport(&buf, rs, opts.Armor, &doc); err != nil {
+	// The values were read, and each read is audited already; a failure
+	// from here on is recorded too, so the log does not read as if the
+	// export reached its file.
+	failed := func(err error) error {
+		_ = s.Record(ctx, store.Entry{Action: "export", Path: opts.Prefix, Outcome: "failed",
+			Detail: fmt.Sprintf("%d secrets read, not written: %v", len(doc.Secrets), err)})
 		return err
 	}
+	var buf bytes.Buffer
+	if err := encryptExport(&buf, rs, opts.Armor, &doc); err != nil {
+		return failed(err)
+	}
 	if opts.Out == "" {
-		_, err = f.Out.Write(buf.Bytes())
-		return err
+		if _, err = f.Out.Write(buf.Bytes()); err != nil {
+			return failed(fmt.Errorf("write export to stdout: %w", err))
+		}
+		return nil
 	}
 	// Through a symbolic link to the file it names: the write replaces
 	// that file, and the link stays a link.
@@ -194,7 +204,7 @@ func runExport(ctx context.Context, opts *exportOptions) error {
 		dst = target
 	}
 	if err := wcrypto.WriteFileAtomic(dst, buf.Bytes(), 0o600); err != nil {
-		return fmt.Errorf("write export: %w", err)
+		return failed(fmt.Errorf("write export: %w", err))
 	}
 	if f.JSON {
 		return f.printJSON(map[string]any{"file": opts.Out, "secrets": len(doc.Secrets), "recipients": len(rs)})
