@@ -15,7 +15,8 @@ type Duration time.Duration
 // maxDuration bounds intervals: nothing ward schedules is a century away.
 const maxDuration = 100 * 366 * 24 * time.Hour
 
-// ParseDuration parses "90d", "2w", "36h", "1h30m" or "0".
+// ParseDuration parses "90d", "2w", "36h", "1h30m", or "0" (also "0d") for
+// none.
 func ParseDuration(s string) (Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || s == "0" {
@@ -30,16 +31,32 @@ func ParseDuration(s string) (Duration, error) {
 	case strings.HasSuffix(s, "y"):
 		unit = 365 * 24 * time.Hour
 	}
+	tooLong := fmt.Errorf("bad duration %q: longer than 100 years", s)
+	if strings.HasPrefix(s, "-") {
+		return 0, fmt.Errorf("bad duration %q: an interval cannot be negative", s)
+	}
 	if unit != 0 {
-		n, err := strconv.ParseUint(s[:len(s)-1], 10, 32)
-		if err != nil || n == 0 || time.Duration(n)*unit/unit != time.Duration(n) || time.Duration(n)*unit > maxDuration {
-			return 0, fmt.Errorf("bad duration %q: want a whole number of days, weeks or years", s)
+		digits := s[:len(s)-1]
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			return 0, fmt.Errorf("bad duration %q: want a whole number of days, weeks or years (or hours: 36h)", s)
 		}
-		return Duration(time.Duration(n) * unit), nil
+		n, err := strconv.ParseUint(digits, 10, 32)
+		if err != nil || time.Duration(n)*unit > maxDuration {
+			return 0, tooLong
+		}
+		return Duration(time.Duration(n) * unit), nil // 0d: none, as 0
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || d > maxDuration {
+	if err != nil {
+		// time's own units: a number too large for it fails as garbage
+		// does, so tell them apart by what was typed.
+		if strings.Count(s, ".") <= 1 && strings.Trim(s, "0123456789.hmsuµn") == "" && len(s) > 15 {
+			return 0, tooLong
+		}
 		return 0, fmt.Errorf("bad duration %q: want e.g. 90d, 2w, 36h", s)
+	}
+	if d > maxDuration {
+		return 0, tooLong
 	}
 	return Duration(d), nil
 }
