@@ -215,12 +215,21 @@ func (f *Faults) intercept(w http.ResponseWriter, rq *request) bool {
 	default:
 		return false
 	}
-	f.afterRequest()
+	if dropIt {
+		w = nil // hijacked: nothing to flush
+	}
+	f.afterRequest(w)
 	return true
 }
 
-// afterRequest counts answered requests for StopAfter.
-func (f *Faults) afterRequest() {
+// afterRequest counts answered requests for StopAfter. The answer is
+// flushed to the client first: stopping cuts every connection, and an
+// answer still in the server's buffer was lost with it now and then (the
+// Nth request failed instead of the N+1th).
+func (f *Faults) afterRequest(w http.ResponseWriter) {
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopAfter <= 0 || f.stopped {

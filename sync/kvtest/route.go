@@ -75,7 +75,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.faults.intercept(w, rq) {
 		return
 	}
-	defer s.faults.afterRequest()
+	defer s.faults.afterRequest(w)
 	if status != 0 {
 		if err != nil {
 			fail(w, status, err.Error())
