@@ -81,7 +81,7 @@ func parseEnv(b []byte) (map[string]string, error) {
 			return nil, fmt.Errorf("line %d is not KEY=VALUE", n)
 		}
 		if _, err := store.CleanField(k); err != nil {
-			return nil, fmt.Errorf("line %d: the key is not a valid field name (letters, digits, _ - .)", n)
+			return nil, fmt.Errorf("line %d: the key is not a valid field name (ASCII letters, digits, _ - .)", n)
 		}
 		if _, dup := out[k]; dup {
 			return nil, fmt.Errorf("line %d repeats a key given earlier", n)
@@ -186,7 +186,7 @@ func parseJSONFields(b []byte) (map[string]string, error) {
 	m := make(map[string]string, len(raw))
 	for k, v := range raw {
 		if _, err := store.CleanField(k); err != nil {
-			return nil, errors.New("a key of the JSON object is not a valid field name (letters, digits, _ - .)")
+			return nil, errors.New("a key of the JSON object is not a valid field name (ASCII letters, digits, _ - .)")
 		}
 		var str string
 		switch t := bytes.TrimSpace(v); {

@@ -9,7 +9,7 @@ import (
 // MaxPathLen bounds a secret's path.
 const MaxPathLen = 512
 
-// CleanPath checks and normalises a secret path: segments of letters,
+// CleanPath checks and normalises a secret path: segments of ASCII letters,
 // digits and . _ - @ +, separated by single slashes, no leading or trailing
 // slash, no "." or ".." segments. Paths map one to one to KV v2 paths.
 func CleanPath(p string) (string, error) {
@@ -29,7 +29,7 @@ func CleanPath(p string) (string, error) {
 		}
 		for _, r := range seg {
 			if !pathRune(r) {
-				return "", fmt.Errorf("secret path %q has a character %q not allowed in paths (letters, digits, . _ - @ + and /): %w", p, r, ErrBadPath)
+				return "", fmt.Errorf("secret path %q has a character %q not allowed in paths (ASCII letters, digits, . _ - @ + and /): %w", p, r, ErrBadPath)
 			}
 		}
 	}
@@ -41,15 +41,21 @@ func pathRune(r rune) bool {
 		r == '.' || r == '_' || r == '-' || r == '@' || r == '+'
 }
 
-// CleanField checks a field name: letters, digits, _ - . only, at most 128
-// bytes.
+// MaxFieldNameLen bounds a field name.
+const MaxFieldNameLen = 128
+
+// CleanField checks a field name: ASCII letters, digits, _ - . only, at
+// most MaxFieldNameLen bytes.
 func CleanField(f string) (string, error) {
-	if f == "" || len(f) > 128 {
-		return "", fmt.Errorf("field name must be 1 to 128 bytes: %w", ErrBadPath)
+	if f == "" {
+		return "", fmt.Errorf("empty field name: %w", ErrBadPath)
+	}
+	if len(f) > MaxFieldNameLen {
+		return "", fmt.Errorf("field name longer than %d bytes: %w", MaxFieldNameLen, ErrBadPath)
 	}
 	for _, r := range f {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return "", fmt.Errorf("field name %q has a character %q not allowed (letters, digits, _ - .): %w", f, r, ErrBadPath)
+			return "", fmt.Errorf("field name %q has a character %q not allowed (ASCII letters, digits, _ - .): %w", f, r, ErrBadPath)
 		}
 	}
 	return f, nil

@@ -937,3 +937,38 @@ func TestFormHelpKey(t *testing.T) {
 	}
 	d.must("team-payments?")
 }
+
+// A name too long is said on save, not cut to the limit as it is typed
+// (a pasted name was saved cut, as another name); a tag given twice is
+// kept once, as ward meta --tag does.
+func TestFormLongNameAndRepeatedTags(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	d.keys("a")
+	d.typeText("prod/long")
+	d.tabTo("tags")
+	d.typeText("a, b, a")
+	d.tabTo("name")
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("n", store.MaxFieldNameLen+2)), Paste: true})
+	d.tabTo("  value")
+	d.typeText(canary + "v")
+	d.keys("ctrl+s")
+	d.must("field name longer than 128 bytes")
+	d.shiftTabTo("name")
+	d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	d.send(tea.KeyMsg{Type: tea.KeyBackspace})
+	d.keys("ctrl+s")
+	d.must("added prod/long")
+	sc, err := s.Show(ctx, "prod/long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sc.Meta.Tags, []string{"a", "b"}) {
+		t.Errorf("tags %q", sc.Meta.Tags)
+	}
+	if v, _ := sc.Version(sc.Current); len(v.Fields) != 1 || len(v.Fields[0]) != store.MaxFieldNameLen {
+		t.Errorf("fields %q", v.Fields)
+	}
+}

@@ -122,7 +122,9 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 	for i := range f.meta {
 		f.meta[i] = newInput(ph[i], 0)
 	}
-	f.meta[inPath].CharLimit = store.MaxPathLen
+	// No character limits on the path and names: a pasted name cut to
+	// the limit without a word was saved as another name; the save says
+	// what is too long instead.
 	f.kind = slices.Index(store.Kinds, store.KindPassword)
 	f.status = slices.Index(store.Statuses, store.StatusActive)
 	if edit == nil {
@@ -161,7 +163,7 @@ func newSecretForm(c *Common, edit *store.Secret) *secretForm {
 }
 
 func (f *secretForm) addField(name string) {
-	fi := fieldInput{name: newInput("e.g. password", 128), value: newSecretInput(valuePlaceholder)}
+	fi := fieldInput{name: newInput("e.g. password", 0), value: newSecretInput(valuePlaceholder)}
 	fi.name.SetValue(name)
 	fi.suggested = f.edit == nil && name != ""
 	if f.edit != nil && name != "" {
@@ -626,10 +628,12 @@ func (f *secretForm) collect() (formResult, error) {
 	return r, nil
 }
 
+// splitList reads a comma-separated list, each item once (as ward meta
+// --tag adds a tag once).
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}
