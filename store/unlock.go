@@ -316,12 +316,19 @@ var ErrWeakPassphrase = errors.New("passphrase too weak")
 func CheckNewPassphrase(p string) error {
 	switch n := utf8.RuneCountInString(p); {
 	case n == 0:
-		return fmt.Errorf("an empty passphrase protects nothing: %w", ErrWeakPassphrase)
+		return weakPassphraseError("an empty passphrase protects nothing")
 	case n < MinPassphrase:
-		return fmt.Errorf("a passphrase of %d characters is too short to protect the store's identity: use at least %d (a few words are better): %w", n, MinPassphrase, ErrWeakPassphrase)
+		return weakPassphraseError(fmt.Sprintf("a passphrase of %d characters is too short to protect the store's identity: use at least %d (a few words are better)", n, MinPassphrase))
 	}
 	return nil
 }
+
+// weakPassphraseError is ErrWeakPassphrase with its reason, said once
+// (": passphrase too weak" after it said the same again).
+type weakPassphraseError string
+
+func (e weakPassphraseError) Error() string     { return string(e) }
+func (e weakPassphraseError) Is(err error) bool { return err == ErrWeakPassphrase }
 
 func askFunc(p Prompter, prompt string) func() (string, error) {
 	return func() (string, error) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -240,15 +241,19 @@ func (f *firstRun) View(w, h int) string {
 	tw := max(20, min(w, 76))
 	wrap := func(s string) string { return ansi.Wrap(s, tw, " /") }
 	lines := []string{st.App.Header.Render("Welcome to ward"), ""}
-	if f.c.IdentityFile != "" {
-		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
-			", encrypted to your identity "+f.c.IdentityFile+" (as ward init --identity does)."))
-	} else if f.reason != "" {
-		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
-			", encrypted with a new age identity."))
-	} else {
-		lines = append(lines, wrap("There is no store yet. ward will create one at "+f.c.StoreFile+
-			", encrypted with a new age identity that is kept in your OS keyring."))
+	// Paths on lines of their own, whole where they fit (wrapped into the
+	// sentence, one broke at a hyphen of a directory name).
+	path := func(p string) string {
+		return "  " + strings.Join(wrapPath(p, tw-2), "\n  ")
+	}
+	lines = append(lines, "There is no store yet. ward will create one at", path(f.c.StoreFile))
+	switch {
+	case f.c.IdentityFile != "":
+		lines = append(lines, "encrypted to your identity", path(f.c.IdentityFile), wrap("(as ward init --identity does)."))
+	case f.reason != "":
+		lines = append(lines, wrap("encrypted with a new age identity."))
+	default:
+		lines = append(lines, wrap("encrypted with a new age identity that is kept in your OS keyring."))
 	}
 	lines = append(lines, "")
 	switch f.state {
@@ -286,4 +291,27 @@ func (f *firstRun) View(w, h int) string {
 		lines = append(lines, "", st.Status.Error.Render(wrap(f.err.Error())))
 	}
 	return joinLines(lines)
+}
+
+// wrapPath breaks a file path into lines of at most w cells after its
+// slashes, so every directory name stays whole where it fits.
+func wrapPath(p string, w int) []string {
+	w = max(w, 1)
+	var lines []string
+	cur := ""
+	for _, seg := range strings.SplitAfter(p, "/") {
+		if cur != "" && ansi.StringWidth(cur+seg) > w {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		cur += seg
+		for ansi.StringWidth(cur) > w { // one name longer than a line
+			lines = append(lines, ansi.Truncate(cur, w, ""))
+			cur = ansi.TruncateLeft(cur, w, "")
+		}
+	}
+	if cur != "" || len(lines) == 0 {
+		lines = append(lines, cur)
+	}
+	return lines
 }

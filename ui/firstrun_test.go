@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,5 +171,21 @@ func TestFirstRunWithIdentityFile(t *testing.T) {
 	}
 	if err := s.UnlockWith(context.Background(), store.Credentials{IdentityFiles: []string{idFile}}); err != nil {
 		t.Fatalf("unlock with the identity file: %v", err)
+	}
+}
+
+func TestWrapPath(t *testing.T) {
+	for _, c := range []struct {
+		p    string
+		w    int
+		want []string
+	}{
+		{"/tmp/a/default.ward", 40, []string{"/tmp/a/default.ward"}},
+		{"/tmp/trial-tui/home2/default.ward", 20, []string{"/tmp/trial-tui/", "home2/default.ward"}},
+		{"/x/averyveryverylongname", 8, []string{"/x/", "averyver", "yverylon", "gname"}},
+	} {
+		if got := wrapPath(c.p, c.w); !slices.Equal(got, c.want) {
+			t.Errorf("wrapPath(%q, %d) = %q, want %q", c.p, c.w, got, c.want)
+		}
 	}
 }
