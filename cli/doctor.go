@@ -78,16 +78,21 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 			AuditEntries int       `json:"audit_entries"`
 			Recipients   int       `json:"recipients"`
 			Problems     []problem `json:"problems"`
-		}{r.File, r.OK(), r.Secrets, r.Versions, r.AuditEntries, r.Recipients, ps}); err != nil {
+			Unread       bool      `json:"unread,omitempty"`
+		}{r.File, r.OK(), r.Secrets, r.Versions, r.AuditEntries, r.Recipients, ps, r.Unread}); err != nil {
 			return err
 		}
 	} else {
 		st := f.styles()
 		fmt.Fprintf(f.Out, "store:         %s\n", r.File)
-		fmt.Fprintf(f.Out, "key envelope:  opens (%d %s)\n", r.Recipients, plural(r.Recipients, "recipient", "recipients"))
-		fmt.Fprintf(f.Out, "secrets:       %d\n", r.Secrets)
-		fmt.Fprintf(f.Out, "versions:      %d with values\n", r.Versions)
-		fmt.Fprintf(f.Out, "audit entries: %d\n", r.AuditEntries)
+		if r.Unread {
+			fmt.Fprintln(f.Out, "records:       not read (the file's page tree is damaged; reading it could loop or fault)")
+		} else {
+			fmt.Fprintf(f.Out, "key envelope:  opens (%d %s)\n", r.Recipients, plural(r.Recipients, "recipient", "recipients"))
+			fmt.Fprintf(f.Out, "secrets:       %d\n", r.Secrets)
+			fmt.Fprintf(f.Out, "versions:      %d with values\n", r.Versions)
+			fmt.Fprintf(f.Out, "audit entries: %d\n", r.AuditEntries)
+		}
 		if r.OK() {
 			fmt.Fprintln(f.Out, st.ok.Render("no problems found"))
 			return nil

@@ -28,6 +28,10 @@ type Report struct {
 	AuditEntries int       `json:"audit_entries"`
 	Recipients   int       `json:"recipients"`
 	Problems     []Problem `json:"problems"`
+	// Unread: the page tree is too damaged for bbolt to read safely, so
+	// the envelope, records and audit log were not read (the counts are
+	// not a finding).
+	Unread bool `json:"unread,omitempty"`
 }
 
 // OK reports whether nothing was found wrong.
@@ -73,6 +77,7 @@ func (s *Store) Doctor(ctx context.Context) (*Report, error) {
 			add("file", "%s", p)
 		}
 		if !treeOK {
+			r.Unread = true
 			return nil // bbolt cannot read this tree safely: stop here
 		}
 		if err := walkPages(tx); err != nil {

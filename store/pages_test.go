@@ -174,3 +174,19 @@ func TestDoctorFindsFreelistOfferingAPageInUse(t *testing.T) {
 	}
 	doctorSays(t, s, "which the tree uses: the next write would overwrite it")
 }
+
+// A page tree too damaged to read: doctor says so, and marks the report
+// unread rather than passing off 0 recipients and 0 secrets as findings.
+func TestDoctorTreeDamageIsUnread(t *testing.T) {
+	s, ps := pagesStore(t)
+	b, _ := os.ReadFile(s.File)
+	cur := currentMeta(t, b, ps)
+	flip(t, s.File, int64(cur.root)*ps+pageHeaderSize, 8) // the root's first element
+	r, err := s.Doctor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK() || !r.Unread {
+		t.Fatalf("doctor on a damaged tree: ok %v, unread %v: %+v", r.OK(), r.Unread, r.Problems)
+	}
+}

@@ -698,7 +698,7 @@ func (s *Store) recoverCorrupt(err *error) {
 	if !damagePanic(r) {
 		panic(r)
 	}
-	*err = &CorruptError{File: s.File, Where: "database pages", Reason: fmt.Sprint("bbolt: ", r)}
+	*err = &CorruptError{File: s.File, Where: "database pages", Reason: fmt.Sprint("a page is damaged: bbolt failed reading it (", r, ")")}
 }
 
 // damagePanic tells a panic a damaged file causes from a bug. Damage
