@@ -104,13 +104,19 @@ func ParseExpiry(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	s = strings.TrimSpace(s)
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339, s)
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
+	if err != nil {
+		return time.Time{}, fmt.Errorf("expiry %q: want a date such as 2027-01-31, an RFC 3339 time, or never", s)
 	}
-	return time.Time{}, fmt.Errorf("expiry %q: want a date such as 2027-01-31, an RFC 3339 time, or never", s)
+	// 0001-01-01 is how "none" is kept: taken as a date, it cleared the
+	// expiry unsaid.
+	if t.Year() < 1970 {
+		return time.Time{}, fmt.Errorf("expiry %q: before 1970, which no credential has (never clears an expiry)", s)
+	}
+	return t.UTC(), nil
 }
 
 // FormatExpiry writes an expiry so that ParseExpiry reads it back: a date

@@ -40,3 +40,15 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestParseExpiry(t *testing.T) {
+	for _, c := range []struct{ in, err string }{
+		{"never", ""}, {"", ""}, {"0", ""}, {"2027-01-31", ""}, {"2027-01-31T10:00:00Z", ""},
+		{"0001-01-01", "before 1970"}, {"1969-12-31T23:59:59Z", "before 1970"}, {"soon", "want a date"},
+	} {
+		_, err := ParseExpiry(c.in)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("ParseExpiry(%q): %v, want %q", c.in, err, c.err)
+		}
+	}
+}
