@@ -19,6 +19,8 @@ type auditOptions struct {
 	Path  string
 	Since string
 	Limit int
+	// limitSet: --limit was given (0 then is a mistake, not "all").
+	limitSet bool
 }
 
 func newAuditCmd(f *Factory) *cobra.Command {
@@ -42,6 +44,7 @@ JSON (--json): one object per line (JSON lines, for a SIEM):
 		),
 		Args: exactArgs(0, "no arguments (did you mean ward audit verify?)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.limitSet = cmd.Flags().Changed("limit")
 			return runAudit(cmd.Context(), opts)
 		},
 	}
@@ -74,8 +77,8 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Limit < 0 {
-		return usageErrorf("--limit must not be negative")
+	if opts.Limit < 0 || opts.limitSet && opts.Limit == 0 {
+		return usageErrorf("--limit must be at least 1 (leave it out for every entry)")
 	}
 	if p := strings.TrimSuffix(opts.Path, "/"); p != "" {
 		if _, err := store.CleanPath(p); err != nil {
