@@ -35,13 +35,10 @@ func Main(ctx context.Context) int {
 		logf("error: agent: %v", err)
 		return ExitError
 	}
-	idle := DefaultIdleTimeout
-	if v := os.Getenv(EnvIdle); v != "" {
-		idle, err = time.ParseDuration(v)
-		if err != nil || idle <= 0 {
-			logf("error: agent: %s=%q is not a positive duration such as 15m", EnvIdle, v)
-			return ExitError
-		}
+	idle, err := IdleTimeout()
+	if err != nil {
+		logf("error: agent: %v", err)
+		return ExitError
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
@@ -56,4 +53,18 @@ func Main(ctx context.Context) int {
 		logf("error: %v", err)
 		return ExitError
 	}
+}
+
+// IdleTimeout is $WARD_AGENT_IDLE, or DefaultIdleTimeout when it is unset;
+// an error when it is not a positive duration.
+func IdleTimeout() (time.Duration, error) {
+	v := os.Getenv(EnvIdle)
+	if v == "" {
+		return DefaultIdleTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a positive duration such as 15m", EnvIdle, v)
+	}
+	return d, nil
 }

@@ -16,12 +16,16 @@ const AgentCommand = "__agent"
 const startTimeout = 5 * time.Second
 
 // Check checks, before anything is asked, that the agent could be started
-// at sock ("" for the default path): a supported system, a socket path
+// at sock ("" for the default path): a supported system, a readable
+// WARD_AGENT_IDLE, a socket path
 // that fits, and a directory only the user can reach (created if missing).
 // `ward unlock` calls it before the passphrase is typed.
 func Check(sock string) error {
 	if !supported {
 		return ErrUnsupported
+	}
+	if _, err := IdleTimeout(); err != nil {
+		return err
 	}
 	if sock == "" {
 		var err error

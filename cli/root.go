@@ -22,7 +22,7 @@ import (
 // never panics: a panic is reported as a bug, without its value (which
 // could hold a secret), and exits 1.
 func Execute() (code int) {
-	for _, w := range harden() {
+	for _, w := range append(harden(), envWarnings()...) {
 		fmt.Fprintf(os.Stderr, "ward: warning: %s\n", w)
 	}
 	f := newFactory()

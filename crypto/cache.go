@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -18,18 +19,30 @@ const DefaultCacheIdle = 15 * time.Minute
 
 // CacheIdle returns the idle timeout: $WARD_CACHE_IDLE as a Go duration or
 // whole seconds, DefaultCacheIdle when unset, and 0 (cache off) for "0".
+// A value it cannot read is DefaultCacheIdle (and ward warns of it, see
+// ParseCacheIdle).
 func CacheIdle() time.Duration {
 	v := os.Getenv("WARD_CACHE_IDLE")
 	if v == "" {
 		return DefaultCacheIdle
 	}
+	d, err := ParseCacheIdle(v)
+	if err != nil {
+		return DefaultCacheIdle
+	}
+	return d
+}
+
+// ParseCacheIdle reads a WARD_CACHE_IDLE value: whole seconds or a Go
+// duration, not negative.
+func ParseCacheIdle(v string) (time.Duration, error) {
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+		return time.Duration(n) * time.Second, nil
 	}
 	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
-		return d
+		return d, nil
 	}
-	return DefaultCacheIdle
+	return 0, fmt.Errorf("WARD_CACHE_IDLE=%q is not whole seconds or a duration such as 15m", v)
 }
 
 func cacheDesc(storeID string) string { return cachePrefix() + storeID }
