@@ -21,8 +21,11 @@ import (
 const envTestMain = "WARD_AGENT_TEST_MAIN"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envTestMain) == "1" {
+	switch os.Getenv(envTestMain) {
+	case "1":
 		os.Exit(Main(context.Background()))
+	case "exit": // an agent that dies before it answers
+		os.Exit(ExitError)
 	}
 	os.Exit(m.Run())
 }

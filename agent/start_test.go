@@ -134,13 +134,24 @@ func TestStartConcurrent(t *testing.T) {
 }
 
 func TestStartReportsEarlyExit(t *testing.T) {
-	t.Setenv(envTestMain, "1")
-	t.Setenv(EnvIdle, "soon")
+	t.Setenv(envTestMain, "exit")
 	exe, _ := os.Executable()
 	sock := sockPath(t)
 	err := Start(exe, sock)
 	if err == nil || !strings.Contains(err.Error(), "exited before answering") {
 		t.Fatalf("got %v, want an early-exit error", err)
+	}
+}
+
+// A WARD_AGENT_IDLE the agent would refuse is refused before it starts
+// (and, in ward unlock, before the passphrase is asked).
+func TestStartRefusesBadIdle(t *testing.T) {
+	t.Setenv(envTestMain, "1")
+	t.Setenv(EnvIdle, "soon")
+	exe, _ := os.Executable()
+	err := Start(exe, sockPath(t))
+	if err == nil || !strings.Contains(err.Error(), `WARD_AGENT_IDLE="soon" is not a positive duration`) {
+		t.Fatalf("got %v", err)
 	}
 }
 
