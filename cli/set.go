@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -123,6 +125,11 @@ func runSet(ctx context.Context, opts *setOptions) error {
 				return usageErrorf("set %s: every field is empty: nothing was changed", ref.Path)
 			}
 		} else {
+			if why := jsonNotFields(raw, opts.Format); why != nil {
+				// A JSON object taken whole: said, so that one meant as
+				// fields is not found later as a single value.
+				fmt.Fprintf(f.ErrOut, "ward: note: the JSON object is stored whole as one value, not as fields (%v); --format raw says that is meant\n", why)
+			}
 			name, err := fieldForRawValue(ctx, s, ref)
 			if err != nil {
 				return err
@@ -144,6 +151,18 @@ func runSet(ctx context.Context, opts *setOptions) error {
 	}
 	f.status("Set %s (version %d, fields: %s)", ref.Path, vi.N, strings.Join(vi.Fields, ", "))
 	return nil
+}
+
+// jsonNotFields says why input guessed to be one raw value is a JSON
+// object that could not be fields, or nil when it is no JSON object (or
+// the format was given).
+func jsonNotFields(raw []byte, format string) error {
+	t := bytes.TrimSpace(raw)
+	if format != formatAuto || len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+		return nil
+	}
+	_, err := parseJSONFields(t)
+	return err
 }
 
 // allEmpty reports whether every field is empty. One empty field among
