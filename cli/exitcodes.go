@@ -161,6 +161,10 @@ func exitCode(err error) int {
 		return ExitNotFound
 	case errors.Is(err, store.ErrExists), errors.Is(err, wsync.ErrRemoteExists):
 		return ExitExists
+	case errors.Is(err, fs.ErrNotExist):
+		// A file named on the command line that is not there (--identity,
+		// import FILE): a bad argument. A missing store is ErrNoStore above.
+		return ExitUsage
 	}
 	return ExitError
 }

@@ -94,7 +94,8 @@ written with mode 0600 through a temporary file, fsync and rename. Without
 --out it goes to stdout, but never to a terminal unless --armor.
 
 JSON (--json): {"file","secrets","recipients"} on stdout (needs --out).` + exitStatus(
-			"2    bad recipient, or stdout is a terminal",
+			"2    bad recipient, stdout is a terminal, or an --out ward must not write over",
+			"6    --out exists and there is no terminal to confirm (--yes)",
 			"10   no such store",
 		),
 		Args: rangeArgs(0, 1, "at most one PREFIX"),
