@@ -202,12 +202,22 @@ func readValue(f *Factory, what string, binary bool) ([]byte, error) {
 		if p == nil {
 			return nil, errors.New("no value: nothing on stdin and no terminal to ask on")
 		}
-		v, err := p.Passphrase("value for "+what, true)
+		// An empty value is refused after one typing, not two.
+		notEmpty := func(v string) error {
+			if v == "" {
+				return usageErrorf("empty value: nothing was changed")
+			}
+			return nil
+		}
+		var v string
+		var err error
+		if cp, ok := p.(store.CheckingPrompter); ok {
+			v, err = cp.NewPassphrase("value for "+what, notEmpty)
+		} else if v, err = p.Passphrase("value for "+what, true); err == nil {
+			err = notEmpty(v)
+		}
 		if err != nil {
 			return nil, err
-		}
-		if v == "" {
-			return nil, usageErrorf("empty value: nothing was changed")
 		}
 		return []byte(v), nil
 	}
