@@ -336,8 +336,8 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 			if cur.i < len(f.fields) && f.fields[cur.i].value.Value() != "" {
 				f.fields[cur.i].enter = true
 				f.note = "enter stays in a value (a line break cannot go in it): tab moves on"
+				return nil
 			}
-			return nil
 		case fAddField:
 			f.addField("")
 			return f.setFocus(len(f.targets()) - 4)
