@@ -41,7 +41,7 @@ func ParseDuration(s string) (Duration, error) {
 			return 0, fmt.Errorf("bad duration %q: want a whole number of days, weeks or years (or hours: 36h)", s)
 		}
 		n, err := strconv.ParseUint(digits, 10, 32)
-		if err != nil || time.Duration(n)*unit > maxDuration {
+		if err != nil || n > uint64(maxDuration/unit) { // compared before multiplying: no overflow
 			return 0, tooLong
 		}
 		return Duration(time.Duration(n) * unit), nil // 0d: none, as 0

@@ -28,6 +28,7 @@ func TestParseDuration(t *testing.T) {
 		{"-1h", 0, "cannot be negative"},
 		{"99999999999d", 0, "longer than 100 years"},
 		{"101y", 0, "longer than 100 years"},
+		{"1000y", 0, "longer than 100 years"}, // overflowed int64, passing the bound
 		{"9999999999999999999h", 0, "longer than 100 years"},
 		{"abc", 0, "want e.g. 90d"},
 	} {
