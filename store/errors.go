@@ -19,6 +19,10 @@ var (
 	ErrUnsupported    = errors.New("unsupported store format")
 	// ErrConflict: the secret changed since the version the caller saw.
 	ErrConflict = errors.New("changed meanwhile")
+	// ErrReplaced: the secret at a path is another one than the caller
+	// saw (moved away, or purged, and another put there); it comes with
+	// ErrConflict.
+	ErrReplaced = errors.New("another secret is at its path now")
 	// ErrUnchanged: a change asked to fail when it would change nothing
 	// (MetaOptions.FailUnchanged) did.
 	ErrUnchanged = errors.New("nothing changed")

@@ -190,6 +190,10 @@ type SetOptions struct {
 	// IfVersion, when not 0, makes the write check-and-set: it fails with
 	// ErrConflict unless the secret exists at exactly that current version.
 	IfVersion int
+	// IfCreated, when not zero, fails the write with ErrReplaced (and
+	// ErrConflict) unless the secret at the path was created then: the
+	// one the caller saw, not another moved or made there since.
+	IfCreated time.Time
 	// At backdates the write (imports keep their original times; the demo
 	// makes an overdue secret); zero means now.
 	At time.Time
@@ -251,6 +255,9 @@ func (s *Store) setTx(tx *bolt.Tx, path string, f Fields, o SetOptions) (Version
 	}
 	if o.IfVersion != 0 && sc.Current == 0 {
 		return vi, fmt.Errorf("secret %s: %w (moved or purged since version %d)", path, ErrNotFound, o.IfVersion)
+	}
+	if err := sameSecret(sc, o.IfCreated); err != nil {
+		return vi, err
 	}
 	if o.IfVersion != 0 && sc.Current != o.IfVersion {
 		return vi, fmt.Errorf("secret %s is at version %d, not %d: %w", path, sc.Current, o.IfVersion, ErrConflict)
@@ -716,6 +723,17 @@ func (s *Store) change(ctx context.Context, path string, entry Entry, fn func(tx
 	return sc, err
 }
 
+// sameSecret checks that sc, a secret that exists, was created at created
+// (zero: no check). A move keeps a secret's creation time; a copy, or one
+// made anew, has its own.
+func sameSecret(sc *Secret, created time.Time) error {
+	if created.IsZero() || sc.Current == 0 || sc.Created.Equal(created) {
+		return nil
+	}
+	return fmt.Errorf("secret %s was created %s, not %s: %w: %w", sc.Path,
+		sc.Created.UTC().Format(time.RFC3339Nano), created.UTC().Format(time.RFC3339Nano), ErrReplaced, ErrConflict)
+}
+
 // SetMeta changes a secret's metadata through fn.
 func (s *Store) SetMeta(ctx context.Context, path string, fn func(*Meta) error) (*Secret, error) {
 	return s.SetMetaWith(ctx, path, MetaOptions{}, fn)
@@ -728,6 +746,8 @@ type MetaOptions struct {
 	IfVersion int
 	// Action names the change in the audit log; empty means "meta".
 	Action string
+	// IfCreated is as in SetOptions.
+	IfCreated time.Time
 	// FailUnchanged makes a change that leaves the metadata as it was
 	// write nothing (no audit entry claims a change) and fail with
 	// ErrUnchanged.
@@ -740,6 +760,9 @@ func (s *Store) SetMetaWith(ctx context.Context, path string, o MetaOptions, fn 
 		o.Action = "meta"
 	}
 	return s.change(ctx, path, Entry{Action: o.Action}, func(_ *bolt.Tx, _ []byte, sc *Secret) error {
+		if err := sameSecret(sc, o.IfCreated); err != nil {
+			return err
+		}
 		if o.IfVersion != 0 && sc.Current != o.IfVersion {
 			return fmt.Errorf("secret %s is at version %d, not %d: %w", sc.Path, sc.Current, o.IfVersion, ErrConflict)
 		}

@@ -447,3 +447,33 @@ func TestSetRenameDelete(t *testing.T) {
 		t.Fatalf("a refused rename changed the fields: %q", f.Names())
 	}
 }
+
+// IfCreated: a write checked against the secret the caller saw fails when
+// another secret is at the path now (purged and made anew), and names
+// ErrReplaced as well as ErrConflict.
+func TestSetIfCreated(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestStore(t)
+	if _, err := s.Set(ctx, "prod/db", fields("value", "fake-1"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := s.Show(ctx, "prod/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Purge(ctx, "prod/db"); err != nil {
+		t.Fatal(err)
+	}
+	s.Now = func() time.Time { return sc.Created.Add(time.Second) }
+	if _, err := s.Set(ctx, "prod/db", fields("value", "fake-anew"), SetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Set(ctx, "prod/db", fields("value", "fake-2"), SetOptions{IfVersion: 1, IfCreated: sc.Created})
+	if !errors.Is(err, ErrReplaced) || !errors.Is(err, ErrConflict) {
+		t.Fatalf("a write into the secret made anew: %v", err)
+	}
+	_, err = s.SetMetaWith(ctx, "prod/db", MetaOptions{IfCreated: sc.Created}, func(m *Meta) error { m.Owner = "x"; return nil })
+	if !errors.Is(err, ErrReplaced) {
+		t.Fatalf("a metadata change into the secret made anew: %v", err)
+	}
+}

@@ -972,3 +972,80 @@ func TestFormLongNameAndRepeatedTags(t *testing.T) {
 		t.Errorf("fields %q", v.Fields)
 	}
 }
+
+// Enter in an empty value input does not move on either: a paste that
+// begins with a line break typed its next line into the next field's name
+// input, shown. Text right after the enter is a paste and refuses the
+// save; text typed later, by a person, is fine.
+func TestFormPasteLeadingLineBreak(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	now := testNow
+	c.Now = func() time.Time { return now }
+	d := newDriver(t, c, 100, 30)
+	d.keys("a")
+	d.typeText("prod/lead")
+	d.keys("ctrl+n")
+	d.shiftTabTo("  value") // the first field's, empty
+	d.keys("enter")
+	d.typeText(canary + "l2")
+	d.mustNot(canary)
+	d.must("text came after an enter")
+	d.keys("ctrl+u")
+	d.keys("enter")
+	now = now.Add(time.Second) // a person, typing after the enter
+	d.typeText(canary + "typed")
+	d.mustNot("text came after an enter")
+}
+
+// A form or the generate dialog writes only into the secret it was opened
+// on: moved away and another moved to its path, or purged and made anew,
+// the save is refused (it wrote into the other secret); retired meanwhile,
+// a generated value does not bring it back unseen.
+func TestWritesCheckTheSecretOpened(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	other := elsewhere(t, s)
+	openDetail(t, d, "ppdb")
+	d.keys("e")
+	d.tabTo("  value")
+	d.typeText(canary + "typed")
+	// Another secret, at version 2 as the form's was, takes its path.
+	for _, v := range []string{"v1", "v2"} {
+		if _, err := other.Set(ctx, "swap/x", store.Fields{"value": wcrypto.NewSecret(canary + v)}, store.SetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := other.Move(ctx, "prod/payments/db", "prod/payments/old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Move(ctx, "swap/x", "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("ctrl+s")
+	d.must("the secret was moved away or purged, and another put at its path")
+	if _, f, _ := s.Get(ctx, "prod/payments/db", store.GetOptions{}); f["value"].Reveal() != canary+"v2" {
+		t.Fatal("the form wrote into the secret moved to its path")
+	}
+	d.keys("esc", "y", "esc", "esc") // the form, its question, the detail, the filter
+
+	// The generate dialog, on a secret retired, then purged, elsewhere.
+	openDetail(t, d, "edge")
+	d.keys("g")
+	d.must("Generate a new value for prod/edge/tls")
+	if _, err := other.Retire(ctx, "prod/edge/tls"); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("enter")
+	d.must("it was retired elsewhere since this dialog opened: nothing was saved")
+	if err := other.Purge(ctx, "prod/edge/tls"); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("enter")
+	d.must("moved away or purged since this dialog opened: nothing was saved")
+	if _, err := s.Show(ctx, "prod/edge/tls"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the generate dialog made the purged secret anew: %v", err)
+	}
+}

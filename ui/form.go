@@ -61,13 +61,18 @@ type fieldInput struct {
 	// orig, in the edit form, is the name the field has in the current
 	// version: a changed name renames it, an emptied one removes it.
 	orig string
-	// enter: enter was pressed in the value input (it does not move on:
-	// a paste of several lines without bracketed paste arrives as lines
-	// and enters, and would put line 2 in the next input, shown).
-	// broken: text came after that enter, so the value lost a line
-	// break; saving is refused until the value is cleared.
-	enter, broken bool
+	// enterAt: when enter was last pressed in the value input. It does
+	// not move on: a paste of several lines without bracketed paste
+	// arrives as lines and enters, and would put line 2 in the next
+	// input, shown. broken: text came right after that enter (within
+	// pasteGap: no one types that fast), so the value lost a line break;
+	// saving is refused until the value is cleared.
+	enterAt time.Time
+	broken  bool
 }
+
+// pasteGap: text this soon after an enter came with it, in one paste.
+const pasteGap = 50 * time.Millisecond
 
 const valuePlaceholder = "(typed value is not shown)"
 
@@ -212,7 +217,7 @@ func (f *secretForm) setFocus(n int) tea.Cmd {
 		in.Blur()
 	}
 	for i := range f.fields {
-		f.fields[i].enter = false // an enter, then tab away: not a paste
+		f.fields[i].enterAt = time.Time{} // an enter, then tab away: not a paste
 	}
 	ts := f.targets()
 	f.focus = (n + len(ts)) % len(ts)
@@ -333,11 +338,13 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case msg.Type == tea.KeyEnter:
 		switch cur.kind {
 		case fFieldValue:
-			if cur.i < len(f.fields) && f.fields[cur.i].value.Value() != "" {
-				f.fields[cur.i].enter = true
-				f.note = "enter stays in a value (a line break cannot go in it): tab moves on"
-				return nil
+			// Empty or not: a paste that begins with a line break would
+			// otherwise type its next line into the next input, shown.
+			if cur.i < len(f.fields) {
+				f.fields[cur.i].enterAt = f.c.Now()
 			}
+			f.note = "enter stays in a value (a line break cannot go in it): tab moves on"
+			return nil
 		case fAddField:
 			f.addField("")
 			return f.setFocus(len(f.targets()) - 4)
@@ -372,8 +379,8 @@ func (f *secretForm) handleKey(msg tea.KeyMsg) tea.Cmd {
 				if fi.broken {
 					f.err = nil // answered
 				}
-				fi.enter, fi.broken = false, false
-			case fi.enter && in.Value() != before && msg.Type == tea.KeyRunes:
+				fi.enterAt, fi.broken = time.Time{}, false
+			case !fi.enterAt.IsZero() && f.c.Now().Sub(fi.enterAt) < pasteGap && in.Value() != before && msg.Type == tea.KeyRunes:
 				fi.broken = true
 				f.err = errLineBreak(strings.TrimSpace(fi.name.Value()))
 			}
@@ -661,7 +668,8 @@ func (f *secretForm) save() tea.Cmd {
 			return savedMsg{path: path, added: true, version: vi.N, err: err}
 		}
 	}
-	at, orig, base := f.edit.Current, f.edit.Meta, f.base
+	at := opened{version: f.edit.Current, created: f.edit.Created}
+	orig, base := f.edit.Meta, f.base
 	return func() tea.Msg { return editSecret(ctx, s, at, orig, base, r) }
 }
 
@@ -743,13 +751,22 @@ func eq[T comparable](a, b T) bool { return a == b }
 // version written meanwhile (another terminal, a sync) is not silently
 // overwritten by values typed over an older one. An edit that changes
 // nothing writes nothing.
-func editSecret(ctx context.Context, s *store.Store, at int, orig, base store.Meta, r formResult) savedMsg {
+// opened is which secret, at which version, a form or dialog was opened
+// on: its writes are checked against it.
+type opened struct {
+	version int
+	created time.Time
+}
+
+func editSecret(ctx context.Context, s *store.Store, at opened, orig, base store.Meta, r formResult) savedMsg {
 	path := r.path
 	writes := len(r.vals) > 0 || len(r.rename) > 0 || len(r.del) > 0
 	edit := func(cur *store.Meta) error { return mergeMeta(cur, orig, base, r.meta, writes) }
 	fail := func(err error) error {
 		var clash *metaClash
 		switch {
+		case errors.Is(err, store.ErrReplaced):
+			return fmt.Errorf("edit %s: while this form was open, the secret was moved away or purged, and another put at its path; esc, and open the one you mean", path)
 		case errors.As(err, &clash):
 			return fmt.Errorf("edit %s: while this form was open, %w; esc, open it again and redo the edit", path, clash)
 		case errors.Is(err, store.ErrConflict):
@@ -762,7 +779,7 @@ func editSecret(ctx context.Context, s *store.Store, at int, orig, base store.Me
 	if !writes {
 		// Metadata only: merged field by field (mergeMeta), so a version
 		// written meanwhile does not stand in its way.
-		_, err := s.SetMetaWith(ctx, path, store.MetaOptions{FailUnchanged: true}, edit)
+		_, err := s.SetMetaWith(ctx, path, store.MetaOptions{FailUnchanged: true, IfCreated: at.created}, edit)
 		if errors.Is(err, store.ErrUnchanged) {
 			return savedMsg{path: path, unchanged: true}
 		}
@@ -774,7 +791,7 @@ func editSecret(ctx context.Context, s *store.Store, at int, orig, base store.Me
 	// Values typed, fields renamed or removed: a new version, merged over
 	// the current one in the store (the form never read its values),
 	// check-and-set against the version the form was opened on.
-	vi, err := s.Set(ctx, path, r.vals, store.SetOptions{Merge: true, EditMeta: edit, IfVersion: at, Rename: r.rename, Delete: r.del})
+	vi, err := s.Set(ctx, path, r.vals, store.SetOptions{Merge: true, EditMeta: edit, IfVersion: at.version, IfCreated: at.created, Rename: r.rename, Delete: r.del})
 	if err != nil {
 		return savedMsg{path: path, err: fail(err)}
 	}

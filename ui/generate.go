@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -235,8 +236,14 @@ func (m generatedMsg) outcome() (string, error) {
 	return fmt.Sprintf("generated %s for %s (version %d)", m.spec, m.path, m.version), m.err
 }
 
-func saveGenerated(c *Common, path string, spec gen.Spec) tea.Cmd {
+// saveGenerated writes the generated value as a new version, checked
+// against the secret the dialog was opened on (sec): not over a version
+// written meanwhile, not into another secret now at its path, and not
+// bringing back one retired meanwhile, unseen.
+func saveGenerated(c *Common, sec *store.Secret, spec gen.Spec) tea.Cmd {
 	s, ctx := c.Store, c.Ctx
+	path, at, orig := sec.Path, sec.Current, sec.Meta
+	keep := func(cur *store.Meta) error { return mergeMeta(cur, orig, orig, orig, true) }
 	return func() tea.Msg {
 		vals, err := spec.Generate()
 		if err != nil {
@@ -246,8 +253,17 @@ func saveGenerated(c *Common, path string, spec gen.Spec) tea.Cmd {
 		for k, v := range vals {
 			f[k] = wcrypto.NewSecret(v)
 		}
-		vi, err := s.Set(ctx, path, f, store.SetOptions{Merge: true, Action: "gen"})
-		if err != nil {
+		vi, err := s.Set(ctx, path, f, store.SetOptions{Merge: true, Action: "gen", IfVersion: at, IfCreated: sec.Created, EditMeta: keep})
+		var clash *metaClash
+		switch {
+		case err == nil:
+		case errors.Is(err, store.ErrReplaced), errors.Is(err, store.ErrNotFound):
+			err = fmt.Errorf("save generated value for %s: the secret was moved away or purged since this dialog opened: nothing was saved", path)
+		case errors.As(err, &clash): // only a retire can clash: the dialog changes no metadata
+			err = fmt.Errorf("save generated value for %s: it was retired elsewhere since this dialog opened: nothing was saved", path)
+		case errors.Is(err, store.ErrConflict):
+			err = fmt.Errorf("save generated value for %s: a new version was written elsewhere since this dialog opened: nothing was saved; esc, and g again", path)
+		default:
 			err = fmt.Errorf("save generated value for %s: %w", path, err)
 		}
 		return generatedMsg{path: path, spec: spec.String(), version: vi.N, err: err}
@@ -285,7 +301,7 @@ func (g *generate) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		g.err, g.saving = nil, true
-		return saveGenerated(g.c, g.sec.Path, spec)
+		return saveGenerated(g.c, g.sec, spec)
 	case key.Matches(msg, k.Next):
 		return g.setFocus(g.focus + 1)
 	case key.Matches(msg, k.Prev):
