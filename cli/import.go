@@ -126,11 +126,16 @@ func runImport(ctx context.Context, opts *importOptions) error {
 	}
 	// A secret of nothing but empty values (a .env line EMPTY=) is not
 	// kept, and said; one empty field among others is kept.
-	var skipped []string
+	prefix := strings.Trim(opts.Prefix, "/")
+	var skipped []string // named as they would have been imported
 	kept := items[:0]
 	for _, it := range items {
 		if allEmpty(it.Fields) {
-			skipped = append(skipped, it.Path)
+			p := it.Path
+			if prefix != "" {
+				p = prefix + "/" + p
+			}
+			skipped = append(skipped, p)
 			continue
 		}
 		kept = append(kept, it)
@@ -138,7 +143,6 @@ func runImport(ctx context.Context, opts *importOptions) error {
 	if items = kept; len(items) == 0 {
 		return usageErrorf("import %s: every secret in it is empty (%s): nothing to import", name, strings.Join(skipped, ", "))
 	}
-	prefix := strings.Trim(opts.Prefix, "/")
 	seen := map[string]bool{}
 	for i := range items {
 		p := items[i].Path

@@ -197,7 +197,7 @@ func parseJSONFields(b []byte) (map[string]string, error) {
 		case len(t) > 0 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9')), string(t) == "true", string(t) == "false":
 			str = string(t)
 		default:
-			return nil, fmt.Errorf("field %q: a nested object, array or null; store the whole JSON as one value with --format raw", k)
+			return nil, fmt.Errorf("field %q: a nested object, array or null (--format raw keeps the whole JSON as one value)", k)
 		}
 		m[k] = str
 	}

@@ -131,7 +131,7 @@ func addRemove(list, add, rm []string) []string {
 func parseExpires(s string) (time.Time, error) {
 	t, err := store.ParseExpiry(s)
 	if err != nil {
-		return time.Time{}, usageErrorf("bad --expires %q: want a date such as 2027-01-31, an RFC 3339 time, or never", s)
+		return time.Time{}, usageErrorf("bad --expires: %v", err)
 	}
 	return t, nil
 }

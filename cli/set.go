@@ -128,7 +128,7 @@ func runSet(ctx context.Context, opts *setOptions) error {
 			if why := jsonNotFields(raw, opts.Format); why != nil {
 				// A JSON object taken whole: said, so that one meant as
 				// fields is not found later as a single value.
-				fmt.Fprintf(f.ErrOut, "ward: note: the JSON object is stored whole as one value, not as fields (%v); --format raw says that is meant\n", why)
+				fmt.Fprintf(f.ErrOut, "ward: note: the JSON object is stored whole as one value, not as fields: %v\n", why)
 			}
 			name, err := fieldForRawValue(ctx, s, ref)
 			if err != nil {

@@ -163,7 +163,13 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return err
+		if _, serr := os.Stat(dir); serr != nil {
+			return fmt.Errorf("directory %s: %w", dir, serr)
+		}
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner // the temporary file's name is ours, not the user's
+		}
+		return fmt.Errorf("create a file in %s: %w", dir, err)
 	}
 	tmp := f.Name()
 	defer func() {

@@ -25,7 +25,7 @@ func fmtTime(t time.Time) string {
 func (d *detail) View(w, h int) string {
 	st := d.c.Styles
 	if d.err != nil {
-		return st.Status.Error.Render(d.err.Error())
+		return st.Status.Error.Render(strings.Join(wrapAtMost(d.err.Error(), w, max(1, h)), "\n"))
 	}
 	if d.sec == nil {
 		return st.App.Muted.Render("loading " + d.path + "…")
