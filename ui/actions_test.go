@@ -1040,6 +1040,9 @@ func TestWritesCheckTheSecretOpened(t *testing.T) {
 	}
 	d.keys("enter")
 	d.must("it was retired elsewhere since this dialog opened: nothing was saved")
+	if strings.Count(d.view(), "retired elsewhere") != 1 {
+		t.Errorf("the refusal is said more than once:\n%s", d.view())
+	}
 	if err := other.Purge(ctx, "prod/edge/tls"); err != nil {
 		t.Fatal(err)
 	}

@@ -256,6 +256,7 @@ type savedMsg struct {
 }
 
 func (savedMsg) broadcast()            {}
+func (m savedMsg) ownError() bool      { return m.err != nil }
 func (m savedMsg) changedPath() string { return m.path }
 func (m savedMsg) outcome() (string, error) {
 	if m.added {

@@ -231,6 +231,7 @@ type generatedMsg struct {
 }
 
 func (generatedMsg) broadcast()            {}
+func (m generatedMsg) ownError() bool      { return m.err != nil }
 func (m generatedMsg) changedPath() string { return m.path }
 func (m generatedMsg) outcome() (string, error) {
 	return fmt.Sprintf("generated %s for %s (version %d)", m.spec, m.path, m.version), m.err
@@ -378,7 +379,10 @@ func (g *generate) View(w, h int) string {
 	lines = append(lines, line(gSave, "", save))
 	// A save refused for the spec's reason says it once, above.
 	if g.err != nil && (specErr == nil || !strings.Contains(g.err.Error(), specErr.Error())) {
-		lines = append(lines, "", fit(st.Form.Error.Render(g.err.Error()), w))
+		lines = append(lines, "")
+		for _, l := range wrapAtMost(g.err.Error(), w, 4) { // whole, not cut at the edge
+			lines = append(lines, st.Form.Error.Render(fit(l, w)))
+		}
 	}
 	return scrollTo(lines, len(lines)-1, h)
 }

@@ -193,8 +193,8 @@ type leaver interface{ leave() }
 func (r *Root) handleBroadcast(msg tea.Msg) tea.Cmd {
 	if cr, ok := msg.(changeResult); ok {
 		text, err := cr.outcome()
-		if sm, ok := msg.(savedMsg); !ok || sm.err == nil {
-			r.status.set(text, err) // a failed save: the form says why
+		if oe, ok := msg.(ownErrorer); !ok || !oe.ownError() {
+			r.status.set(text, err)
 		}
 	}
 	cmds := make([]tea.Cmd, 0, len(r.screens))
@@ -203,6 +203,11 @@ func (r *Root) handleBroadcast(msg tea.Msg) tea.Cmd {
 	}
 	return tea.Batch(cmds...)
 }
+
+// ownErrorer is a change result whose failure the screen that asked for
+// it shows itself (the form, the generate dialog): said once, not again on
+// the status bar.
+type ownErrorer interface{ ownError() bool }
 
 // changeResult is a broadcast result of a change to a secret; the status
 // bar shows its outcome.
