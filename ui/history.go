@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -30,6 +31,9 @@ type history struct {
 	sel  int // index into sec.Versions, newest first
 	off  int
 	page int // lines of versions the last View showed
+	// gone: the secret was moved or purged elsewhere (the detail below
+	// reloads it on the store's next revision); R is off.
+	gone bool
 }
 
 func newHistory(c *Common, sec *store.Secret) *history {
@@ -83,15 +87,18 @@ func (h *history) version() (store.VersionInfo, bool) {
 func (h *history) Keys() help.KeyMap {
 	k := h.keys
 	v, ok := h.version()
-	k.Rollback.SetEnabled(ok && !v.Purged && v.N != h.sec.Current)
+	k.Rollback.SetEnabled(ok && !v.Purged && v.N != h.sec.Current && !h.gone)
 	return k
 }
 
 func (h *history) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case secretLoadedMsg:
-		if msg.err == nil && msg.path == h.sec.Path {
-			h.sec = msg.sec
+		if msg.path == h.sec.Path {
+			h.gone = errors.Is(msg.err, store.ErrNotFound)
+			if msg.err == nil {
+				h.sec = msg.sec
+			}
 		}
 	case rolledBackMsg:
 		if msg.err == nil && msg.path == h.sec.Path {
@@ -118,7 +125,10 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			// Said, not silently ignored.
 			v, ok := h.version()
 			why := fmt.Sprintf("version %d is the current one: nothing to roll back", v.N)
-			if ok && v.Purged {
+			switch {
+			case h.gone:
+				why = h.sec.Path + " is no longer in the store: moved or purged elsewhere"
+			case ok && v.Purged:
 				why = fmt.Sprintf("version %d's values were dropped by the retention limit: it cannot be rolled back to", v.N)
 			}
 			if ok {
@@ -137,11 +147,11 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 
 func (h *history) View(w, ht int) string {
 	st := h.c.Styles
-	lines := []string{
-		fit(st.App.Header.Render("History of "+h.sec.Path), w),
-		st.App.Muted.Render(fmt.Sprintf("%s · current: version %d · * marks it", plural(len(h.sec.Versions), "version"), h.sec.Current)),
-		"",
+	sub := st.App.Muted.Render(fmt.Sprintf("%s · current: version %d · * marks it", plural(len(h.sec.Versions), "version"), h.sec.Current))
+	if h.gone {
+		sub = st.Status.Error.Render(fit(h.sec.Path+" is no longer in the store: moved or purged elsewhere", w))
 	}
+	lines := []string{fit(st.App.Header.Render("History of "+h.sec.Path), w), sub, ""}
 	n := max(1, ht-len(lines))
 	h.page = n
 	h.off = min(max(h.off, h.sel-n+1), h.sel)

@@ -101,3 +101,21 @@ func TestDetailSecretGoneElsewhere(t *testing.T) {
 	d.keys("esc")
 	d.mustNot("no longer in the store")
 }
+
+// The history screen notices its secret purged elsewhere: it says so and
+// R no longer offers a rollback that would fail.
+func TestHistorySecretGoneElsewhere(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 40)
+	openDetail(t, d, "ppdb")
+	d.keys("h")
+	d.must("History of prod/payments/db")
+	if err := elsewhere(t, s).Purge(context.Background(), "prod/payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	d.send(watchTickMsg{})
+	d.must("prod/payments/db is no longer in the store")
+	d.keys("G", "R")
+	d.mustNot("Roll prod/payments/db back")
+}
