@@ -87,6 +87,9 @@ func TestFirstRunWithoutKeyringUsesPassphrase(t *testing.T) {
 	if d.root.status.text != "created store default; its identity is in "+store.IdentityFileFor(c.StoreFile)+", protected by your passphrase" {
 		t.Errorf("status %q", d.root.status.text)
 	}
+	if len(d.notes) != 0 { // it names the file to back up: it stays
+		t.Errorf("the first run's note would go from the bar after a while")
+	}
 	// At 80 columns the note is on lines of its own, the path whole (it
 	// was cut: the file to back up, unnamed). This temp path is longer
 	// than a line, so it is whole once the line breaks are taken out.

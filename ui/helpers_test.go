@@ -119,6 +119,8 @@ type driver struct {
 	timers []tea.Msg
 	// watches counts the store-watch ticks armed (see watch.go).
 	watches int
+	// notes are the status notes' clearing timers armed (statusbar.go).
+	notes []noteExpiredMsg
 	// afterEach, if set, checks the view after every message.
 	afterEach func(view string)
 }
@@ -156,6 +158,8 @@ func (d *driver) run(cmd tea.Cmd) {
 			d.send(m.msg)
 		} else if _, ok := m.msg.(watchTickMsg); ok {
 			d.watches++ // the store watch: fired by tests that want it
+		} else if n, ok := m.msg.(noteExpiredMsg); ok {
+			d.notes = append(d.notes, n) // a note's clearing: fired by tests that want it
 		} else {
 			d.timers = append(d.timers, m.msg)
 		}

@@ -74,6 +74,19 @@ func (r *Root) helpKeyFree() bool {
 // Update routes in a fixed order: window size and global keys; the top
 // dialog; navigation and results from services; then the active screen.
 func (r *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, ok := msg.(noteExpiredMsg); ok {
+		r.status.handleNoteExpired(m)
+		return r, nil
+	}
+	seq := r.status.noteSeq
+	model, cmd := r.update(msg)
+	if r.status.noteSeq != seq { // a new note: it goes after a while
+		cmd = tea.Batch(cmd, r.status.noteExpiry(r.c))
+	}
+	return model, cmd
+}
+
+func (r *Root) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		r.w, r.h = msg.Width, msg.Height
@@ -223,7 +236,7 @@ func (r *Root) handleStoreReady(msg storeReadyMsg) tea.Cmd {
 	}
 	r.c.Store = msg.store
 	r.screens = []screen{newBrowser(r.c)}
-	r.status.set(msg.note, nil)
+	r.status.setSticky(msg.note)
 	return r.screens[0].Init()
 }
 

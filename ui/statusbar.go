@@ -18,6 +18,10 @@ import (
 type statusBar struct {
 	text string
 	err  error
+	// noteSeq numbers what set showed, so a note's clearing timer clears
+	// that note only; sticky notes have none.
+	noteSeq int
+	sticky  bool
 
 	clipUntil time.Time
 	clipWhat  string
@@ -32,7 +36,41 @@ type statusInfo struct {
 	filter         string
 }
 
-func (s *statusBar) set(text string, err error) { s.text, s.err = text, err }
+// set shows a note or an error. A note goes after noteFor (noteExpiry);
+// an error stays until the next message or screen, to be read.
+func (s *statusBar) set(text string, err error) {
+	s.text, s.err, s.sticky = text, err, false
+	s.noteSeq++
+}
+
+// setSticky shows a note that stays until the next message: the first
+// run's, which names the identity file to back up.
+func (s *statusBar) setSticky(text string) {
+	s.set(text, nil)
+	s.sticky = true
+}
+
+// noteFor is how long a note (saved, copied, retired…) stays on the bar.
+const noteFor = 8 * time.Second
+
+// noteExpiredMsg clears the note numbered seq if it is still shown.
+type noteExpiredMsg struct{ seq int }
+
+// noteExpiry arms the clearing of the note shown now, if it is one that
+// goes.
+func (s *statusBar) noteExpiry(c *Common) tea.Cmd {
+	if s.text == "" || s.err != nil || s.sticky {
+		return nil
+	}
+	seq := s.noteSeq
+	return c.Tick(noteFor, func(time.Time) tea.Msg { return noteExpiredMsg{seq} })
+}
+
+func (s *statusBar) handleNoteExpired(msg noteExpiredMsg) {
+	if msg.seq == s.noteSeq && s.err == nil && !s.sticky {
+		s.text = ""
+	}
+}
 
 // clipTickMsg re-arms the countdown once a second while it runs; seq ties it
 // to one copy, so a second copy does not start a second ticker.

@@ -33,3 +33,25 @@ func TestStatusBarLongError(t *testing.T) {
 		t.Errorf("a short error left the status bar: %q", last)
 	}
 }
+
+// A note goes from the bar after a while; an older note's timer does not
+// clear a newer note; an error stays to be read.
+func TestStatusNotesExpire(t *testing.T) {
+	s := newTestStore(t)
+	c, _ := newTestCommon(t, s)
+	d := newDriver(t, c, 120, 30)
+	d.send(statusMsg{text: "first note"})
+	d.send(statusMsg{text: "second note"})
+	if len(d.notes) != 2 {
+		t.Fatalf("%d note timers, want 2", len(d.notes))
+	}
+	d.send(d.notes[0])
+	d.must("second note")
+	d.send(d.notes[1])
+	d.mustNot("second note")
+	d.send(statusMsg{err: errors.New("an error to read")})
+	if len(d.notes) != 2 {
+		t.Fatalf("an error armed a clearing timer")
+	}
+	d.must("an error to read")
+}
