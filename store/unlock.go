@@ -123,10 +123,11 @@ func (s *Store) UnlockFromAgent(ctx context.Context) bool { return s.unlockFromA
 // data key or identity. Any trouble with the agent means falling back to
 // the other ways, silently: an agent is a convenience.
 func (s *Store) unlockFromAgent(ctx context.Context) bool {
-	e, ok := s.agentEntry(ctx)
+	e, c, ok := s.agentEntry(ctx)
 	if !ok {
 		return false
 	}
+	defer c.Close()
 	if !e.DataKey.IsZero() && s.UnlockWithKey(ctx, e.DataKey.Reveal()) == nil {
 		return true
 	}
@@ -140,23 +141,24 @@ func (s *Store) unlockFromAgent(ctx context.Context) bool {
 		return false
 	}
 	s.identity = id
-	if c, err := agent.Dial(""); err == nil {
-		_ = c.Put(ctx, s.id, agent.Entry{Identity: e.Identity, DataKey: agent.NewKey(s.keys.Data)})
-		c.Close()
-	}
+	_ = c.Put(ctx, s.id, agent.Entry{Identity: e.Identity, DataKey: agent.NewKey(s.keys.Data)})
 	return true
 }
 
-// agentEntry is what a running agent holds for the store; false on any
-// trouble with the agent (a convenience: the other ways are tried then).
-func (s *Store) agentEntry(ctx context.Context) (agent.Entry, bool) {
+// agentEntry is what a running agent holds for the store, and the client
+// it came by (the caller closes it); false on any trouble with the agent
+// (a convenience: the other ways are tried then).
+func (s *Store) agentEntry(ctx context.Context) (agent.Entry, *agent.Client, bool) {
 	c, err := agent.Dial("")
 	if err != nil {
-		return agent.Entry{}, false
+		return agent.Entry{}, nil, false
 	}
-	defer c.Close()
 	e, err := c.Get(ctx, s.id)
-	return e, err == nil
+	if err != nil {
+		c.Close()
+		return agent.Entry{}, nil, false
+	}
+	return e, c, true
 }
 
 // HandToAgent gives the store's identity and data key to the agent,
@@ -222,8 +224,12 @@ func (s *Store) OwnIdentities(ctx context.Context, p Prompter) ([]age.Identity, 
 // agentIdentity is the store's identity as a running agent holds it, or
 // nil: any trouble with the agent means the other ways are tried.
 func (s *Store) agentIdentity(ctx context.Context) *age.X25519Identity {
-	e, ok := s.agentEntry(ctx)
-	if !ok || e.Identity.IsZero() {
+	e, c, ok := s.agentEntry(ctx)
+	if !ok {
+		return nil
+	}
+	c.Close()
+	if e.Identity.IsZero() {
 		return nil
 	}
 	id, err := wcrypto.ParseIdentity(e.Identity.Reveal())

@@ -291,6 +291,11 @@ func (d *detail) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// goneNote says a secret shown was moved or purged by another process.
+func goneNote(path string) string {
+	return path + " is no longer in the store: moved or purged elsewhere"
+}
+
 func (d *detail) handleLoaded(msg secretLoadedMsg) {
 	d.err = msg.err
 	if errors.Is(msg.err, store.ErrNotFound) && d.sec != nil {
@@ -298,7 +303,7 @@ func (d *detail) handleLoaded(msg secretLoadedMsg) {
 		// and no key acts on a path that is gone.
 		d.leave()
 		d.sec, d.fields, d.sel = nil, nil, 0
-		d.err = fmt.Errorf("%s is no longer in the store: moved or purged elsewhere. esc goes back to the list", d.path)
+		d.err = errors.New(goneNote(d.path) + ". esc goes back to the list")
 	}
 	if msg.err != nil {
 		return

@@ -127,7 +127,7 @@ func (h *history) Update(msg tea.Msg) tea.Cmd {
 			why := fmt.Sprintf("version %d is the current one: nothing to roll back", v.N)
 			switch {
 			case h.gone:
-				why = h.sec.Path + " is no longer in the store: moved or purged elsewhere"
+				why = goneNote(h.sec.Path)
 			case ok && v.Purged:
 				why = fmt.Sprintf("version %d's values were dropped by the retention limit: it cannot be rolled back to", v.N)
 			}
@@ -149,7 +149,7 @@ func (h *history) View(w, ht int) string {
 	st := h.c.Styles
 	sub := st.App.Muted.Render(fmt.Sprintf("%s · current: version %d · * marks it", plural(len(h.sec.Versions), "version"), h.sec.Current))
 	if h.gone {
-		sub = st.Status.Error.Render(fit(h.sec.Path+" is no longer in the store: moved or purged elsewhere", w))
+		sub = st.Status.Error.Render(fit(goneNote(h.sec.Path), w))
 	}
 	lines := []string{fit(st.App.Header.Render("History of "+h.sec.Path), w), sub, ""}
 	n := max(1, ht-len(lines))
